@@ -1,0 +1,45 @@
+# Shared by scripts/start and scripts/test: make sure what firstcome needs on this machine is there.
+# Sourced, not run.
+
+say() { printf '%s\n' "$*" >&2; }
+
+# npm ci when node_modules is missing or older than the lock file (a pull that changed dependencies).
+ensure_dependencies() {
+  if [[ ! -x node_modules/.bin/node || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    say "installing dependencies (npm ci)…"
+    npm ci --no-audit --no-fund >&2
+  fi
+}
+
+redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379 && printf 'PING\r\n' >&3 && IFS= read -r -t 2 line <&3 && [[ $line == +PONG* ]]) 2>/dev/null; }
+postgres_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+
+# Only the local defaults are started here; a REDIS_URL or DATABASE_URL elsewhere is the operator's to run.
+ensure_redis() {
+  [[ -n ${REDIS_URL:-} || -n ${REDIS_CLUSTER_NODES:-} ]] && return 0
+  redis_up && return 0
+  say "Redis is not answering on 127.0.0.1:6379; starting it…"
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log >&2 || true
+  for _ in $(seq 1 50); do redis_up && return 0; sleep 0.1; done
+  say "Redis did not start. Start it with:"
+  say "  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save \"\" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log"
+  return 1
+}
+
+ensure_postgres() {
+  [[ -n ${DATABASE_URL:-} ]] && return 0
+  postgres_up && return 0
+  say "PostgreSQL is not answering on 127.0.0.1:5432; starting it…"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start >&2 || true
+  for _ in $(seq 1 100); do postgres_up && return 0; sleep 0.1; done
+  say "PostgreSQL did not start. Start it with:"
+  say "  pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start"
+  return 1
+}
+
+# The project's own broker, unless KAFKA_BROKERS names another.
+ensure_kafka() {
+  [[ -n ${KAFKA_BROKERS:-} ]] && return 0
+  scripts/local-kafka start >&2
+}

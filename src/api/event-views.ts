@@ -1,0 +1,49 @@
+import type { EventDefinition, EventState } from '../claim.ts';
+import { type GateFigures, windowOf } from '../gate/gate.ts';
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+/** The state a user sees; `nowMs` comes from the caller so the view is a pure function. */
+export function stateOf(event: EventDefinition, figures: GateFigures, nowMs: number): EventState {
+  if (figures.endsAtMs > 0 && nowMs >= figures.endsAtMs) return 'ended';
+  if (nowMs < figures.startsAtMs) return 'upcoming';
+  if (figures.admitted >= event.stock) return 'sold_out';
+  return 'open';
+}
+
+export function publicEventView(event: EventDefinition, figures: GateFigures, nowMs: number) {
+  return {
+    id: event.id,
+    name: event.name,
+    stock: event.stock,
+    remaining: Math.max(0, event.stock - figures.admitted),
+    perUserLimit: event.perUserLimit,
+    startsAt: iso(event.startsAt),
+    endsAt: iso(event.endsAt),
+    state: stateOf(event, figures, nowMs),
+  };
+}
+
+export interface StoredFigures {
+  issued: number;
+  failed: number;
+}
+
+export function adminEventView(event: EventDefinition, figures: GateFigures, stored: StoredFigures, nowMs: number) {
+  return {
+    ...publicEventView(event, figures, nowMs),
+    closedAt: iso(event.closedAt),
+    createdAt: iso(event.createdAt),
+    admitted: figures.admitted,
+    issued: stored.issued,
+    pending: Math.max(0, figures.admitted - stored.issued),
+    failed: stored.failed,
+  };
+}
+
+/** A just-created event has admitted nothing: its view needs no round trip. */
+export const newEventFigures = (event: EventDefinition): GateFigures => ({
+  stock: event.stock,
+  admitted: 0,
+  ...windowOf(event),
+});

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { EVENT_ID_PATTERN, type EventDefinition } from '../../claim.ts';
+import type { Database } from '../../db/database.ts';
+import { countCoupons } from '../../db/coupons.ts';
+import { closeEvent, insertEvent, listEvents } from '../../db/events.ts';
+import { countUnresolvedFailures } from '../../db/failed-claims.ts';
+import { AppError } from '../../errors.ts';
+import { publishGateChange } from '../../gate/gate-changes.ts';
+import type { Gate } from '../../gate/gate.ts';
+import type { GateRedis } from '../../gate/redis.ts';
+import type { Auth } from '../auth.ts';
+import type { EventCatalog } from '../event-catalog.ts';
+import { adminEventView, newEventFigures } from '../event-views.ts';
+
+export interface AdminRouteDeps {
+  db: Database;
+  redis: GateRedis;
+  gate: Gate;
+  catalog: EventCatalog;
+  auth: Auth;
+}
+
+interface CreateEventBody {
+  id?: string;
+  name: string;
+  stock: number;
+  perUserLimit?: number;
+  startsAt?: string;
+  endsAt?: string;
+}
+
+const createEventSchema = {
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'stock'],
+    properties: {
+      id: { type: 'string', pattern: EVENT_ID_PATTERN },
+      name: { type: 'string', minLength: 1, maxLength: 200 },
+      stock: { type: 'integer', minimum: 1, maximum: 100_000_000 },
+      perUserLimit: { type: 'integer', minimum: 1, maximum: 1000 },
+      startsAt: { type: 'string', format: 'date-time' },
+      endsAt: { type: 'string', format: 'date-time' },
+    },
+  },
+} as const;
+
+const eventParams = {
+  params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+} as const;
+
+const newEventId = () => `ev_${randomBytes(9).toString('base64url')}`;
+
+const dbCall = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError('DB_UNAVAILABLE', `PostgreSQL did not answer ${what}`, { cause: error, retryable: true });
+  }
+};
+
+export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
+  const { db, redis, gate, catalog, auth } = deps;
+
+  async function viewOf(event: EventDefinition) {
+    const [figures, issued, failed] = await Promise.all([
+      catalog.figuresOf(event),
+      dbCall(`the coupon count of ${event.id}`, () => countCoupons(db, event.id)),
+      dbCall(`the failure count of ${event.id}`, () => countUnresolvedFailures(db, event.id)),
+    ]);
+    return adminEventView(event, figures, { issued, failed }, Date.now());
+  }
+
+  app.register(async (admin) => {
+    admin.addHook('onRequest', async (request) => auth.checkAdmin(request.headers));
+
+    admin.post<{ Body: CreateEventBody }>('/admin/events', { schema: createEventSchema }, async (request, reply) => {
+      const body = request.body;
+      const startsAt = body.startsAt === undefined ? null : new Date(body.startsAt);
+      const endsAt = body.endsAt === undefined ? null : new Date(body.endsAt);
+      if (endsAt && endsAt.getTime() <= (startsAt ?? new Date()).getTime()) {
+        throw new AppError('INVALID_REQUEST', `endsAt: must be later than ${startsAt ? 'startsAt' : 'now'}`);
+      }
+      const event = await dbCall('the event insert', () =>
+        insertEvent(db, {
+          id: body.id ?? newEventId(),
+          name: body.name,
+          stock: body.stock,
+          perUserLimit: body.perUserLimit ?? 1,
+          startsAt,
+          endsAt,
+        }),
+      );
+      catalog.remember(event);
+      // Claims load the event into the gate on demand, so a Redis hiccup here loses nothing.
+      await gate
+        .loadEvent(event)
+        .catch((error: unknown) => request.log.warn({ err: error }, 'event not yet in the gate'));
+      return reply.code(201).send(adminEventView(event, newEventFigures(event), { issued: 0, failed: 0 }, Date.now()));
+    });
+
+    admin.get('/admin/events', async () => {
+      const events = await dbCall('the event list', () => listEvents(db));
+      return { events: await Promise.all(events.map(viewOf)) };
+    });
+
+    admin.get<{ Params: { id: string } }>('/admin/events/:id', { schema: eventParams }, async (request) =>
+      viewOf(await catalog.find(request.params.id)),
+    );
+
+    admin.post<{ Params: { id: string } }>('/admin/events/:id/close', { schema: eventParams }, async (request) => {
+      const closed = await dbCall(`the close of ${request.params.id}`, () => closeEvent(db, request.params.id));
+      if (!closed) throw new AppError('EVENT_NOT_FOUND', `No event has the id "${request.params.id}".`);
+      catalog.remember(closed);
+      // The database is closed first: if Redis is down now, the event is loaded closed when it comes back.
+      await gate.endEvent(closed.id, (closed.closedAt ?? new Date()).getTime());
+      await publishGateChange(redis, { kind: 'ended', eventId: closed.id }).catch((error: unknown) => {
+        throw new AppError('GATE_UNAVAILABLE', 'Redis did not take the close notice', {
+          cause: error,
+          retryable: true,
+        });
+      });
+      return viewOf(closed);
+    });
+  });
+}

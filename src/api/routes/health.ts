@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import type { Gate } from '../../gate/gate.ts';
+import type { Metrics } from '../../metrics.ts';
+
+export interface HealthRouteDeps {
+  db: Database;
+  gate: Gate;
+  metrics: Metrics;
+}
+
+const settle = async (check: () => Promise<unknown>): Promise<'ok' | 'down'> => {
+  try {
+    await check();
+    return 'ok';
+  } catch {
+    return 'down';
+  }
+};
+
+export function registerHealthRoutes(app: FastifyInstance, { db, gate, metrics }: HealthRouteDeps): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const [redis, postgres] = await Promise.all([settle(() => gate.ping()), settle(() => sql`SELECT 1`.execute(db))]);
+    if (redis === 'ok' && postgres === 'ok') return { status: 'ready', checks: { redis, postgres } };
+    const down = [redis === 'down' && 'Redis', postgres === 'down' && 'PostgreSQL'].filter(Boolean).join(' and ');
+    return reply
+      .code(503)
+      .send({ error: 'unavailable', message: `${down} did not answer.`, checks: { redis, postgres } });
+  });
+
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+}

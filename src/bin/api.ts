@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../api/app.ts';
+import { createAuth } from '../api/auth.ts';
+import type { Config } from '../config.ts';
+import { subscribeGateChanges } from '../gate/gate-changes.ts';
+import { createGate } from '../gate/gate.ts';
+import { createVerdictCache } from '../gate/verdict-cache.ts';
+import type { Runtime } from './runtime.ts';
+
+export const authOptionsOf = (config: Config) => ({
+  mode: config.AUTH_MODE,
+  userIdHeader: config.USER_ID_HEADER,
+  jwtSecret: config.JWT_SECRET,
+  jwksUrl: config.JWT_JWKS_URL,
+  issuer: config.JWT_ISSUER,
+  audience: config.JWT_AUDIENCE,
+  adminToken: config.ADMIN_TOKEN,
+});
+
+/** The API role: listens until stopped; returns a function that stops it. */
+export async function startApi(runtime: Runtime): Promise<{ app: FastifyInstance; stop: () => Promise<void> }> {
+  const { config, log, db, redis, metrics } = runtime;
+  if (!config.ADMIN_TOKEN) log.warn('ADMIN_TOKEN is not set: admin routes answer 401');
+  if (config.AUTH_MODE === 'jwt' && !config.JWT_SECRET && !config.JWT_JWKS_URL) {
+    log.warn('AUTH_MODE=jwt without JWT_SECRET or JWT_JWKS_URL: every claim answers 401');
+  }
+  const gate = createGate(redis);
+  const verdicts = createVerdictCache();
+  const unsubscribe = await subscribeGateChanges(redis, verdicts, (error) =>
+    log.debug({ err: error }, 'gate-changes subscriber trouble'),
+  );
+  const app = buildApp({ db, redis, gate, verdicts, auth: createAuth(authOptionsOf(config)), metrics, logger: log });
+  await app.listen({ port: config.PORT, host: config.HOST });
+  return {
+    app,
+    stop: async () => {
+      await app.close();
+      await unsubscribe().catch(() => undefined);
+    },
+  };
+}

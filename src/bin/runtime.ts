@@ -1,0 +1,56 @@
+import { pino, type Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { createDatabase, type Database } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { connectRedis, createRedis, type GateRedis } from '../gate/redis.ts';
+import { createMetrics, type Metrics } from '../metrics.ts';
+
+export const createLogger = (config: Config, name: string): Logger => pino({ name, level: config.LOG_LEVEL });
+
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  db: Database;
+  redis: GateRedis;
+}
+
+/** Connections every role needs; the database is migrated before any role touches it. */
+export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
+  const db = createDatabase({ url: config.DATABASE_URL });
+  await migrateToLatest(db);
+  let lastRedisError = '';
+  const redis = await connectRedis(
+    createRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }),
+    (error) => {
+      // A reconnect loop repeats its error many times a second; say it once per change.
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== lastRedisError) log.warn({ err: error }, 'Redis connection trouble');
+      lastRedisError = message;
+    },
+  );
+  return { config, log, metrics: createMetrics(), db, redis };
+}
+
+export async function closeRuntime(runtime: Runtime): Promise<void> {
+  await Promise.allSettled([runtime.redis.close(), runtime.db.destroy()]);
+}
+
+/** Runs `stop` once on SIGTERM or SIGINT, then exits; a second signal exits at once. */
+export function onShutdown(log: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', handle);
+  process.once('SIGINT', handle);
+}

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { Config } from '../config.ts';
+import { ensureDatabaseExists } from '../db/database.ts';
+import { findEvent, insertEvent } from '../db/events.ts';
+import { createGate } from '../gate/gate.ts';
+import { startApi } from './api.ts';
+import { closeRuntime, createLogger, onShutdown, openRuntime } from './runtime.ts';
+
+const demoEventId = 'demo';
+
+/**
+ * A single machine's whole service. Where the operator set no secrets, it makes dev ones and prints
+ * them, so a newcomer can claim the demo event with the printed curl lines.
+ */
+export async function runStart(configured: Config): Promise<void> {
+  const generated: string[] = [];
+  const config: Config = { ...configured };
+  if (!config.ADMIN_TOKEN) {
+    config.ADMIN_TOKEN = randomBytes(18).toString('base64url');
+    generated.push('ADMIN_TOKEN');
+  }
+  if (config.AUTH_MODE === 'jwt' && !config.JWT_SECRET && !config.JWT_JWKS_URL) {
+    config.JWT_SECRET = randomBytes(32).toString('base64url');
+    generated.push('JWT_SECRET');
+  }
+  const log = createLogger(config, 'firstcome');
+  await ensureDatabaseExists(config.DATABASE_URL);
+  const runtime = await openRuntime(config, log);
+  const api = await startApi(runtime);
+  await ensureDemoEvent(runtime.db, createGate(runtime.redis));
+  onShutdown(log, async () => {
+    await api.stop();
+    await closeRuntime(runtime);
+  });
+  process.stdout.write(await welcome(config, generated));
+}
+
+async function ensureDemoEvent(db: Parameters<typeof findEvent>[0], gate: ReturnType<typeof createGate>) {
+  const event =
+    (await findEvent(db, demoEventId)) ??
+    (await insertEvent(db, {
+      id: demoEventId,
+      name: 'Demo drop',
+      stock: 100,
+      perUserLimit: 1,
+      startsAt: null,
+      endsAt: null,
+    }));
+  await gate.loadEvent(event);
+}
+
+async function welcome(config: Config, generated: string[]): Promise<string> {
+  const base = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
+  const userAuth =
+    config.AUTH_MODE === 'trusted-header'
+      ? `-H '${config.USER_ID_HEADER}: alice'`
+      : config.JWT_SECRET
+        ? `-H 'Authorization: Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuedAt().sign(new TextEncoder().encode(config.JWT_SECRET))}'`
+        : `-H 'Authorization: Bearer <a JWT whose sub is the user id>'`;
+  const lines = [
+    '',
+    `firstcome is up on ${base}`,
+    ...generated.map(
+      (name) => `  dev ${name} (set it yourself in production): ${config[name as 'ADMIN_TOKEN' | 'JWT_SECRET']}`,
+    ),
+    '',
+    'Claim a coupon of the demo event (stock 100, one per user) as user "alice":',
+    `  curl -s -X POST ${base}/events/${demoEventId}/claims ${userAuth}`,
+    `  curl -s ${base}/events/${demoEventId}/claims/me ${userAuth}`,
+    'Watch the event as an admin:',
+    `  curl -s ${base}/admin/events/${demoEventId} -H 'Authorization: Bearer ${config.ADMIN_TOKEN}'`,
+    '',
+  ];
+  return lines.join('\n') + '\n';
+}

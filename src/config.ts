@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { AppError } from './errors.ts';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((part) => part.trim()))
+  .pipe(z.array(z.string().min(1, 'must not contain empty entries')).min(1));
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each entry must be host:port');
+const urlWithScheme = (schemes: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return schemes.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')}`,
+  );
+
+const Env = z
+  .object({
+    PORT: port.default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    REDIS_URL: urlWithScheme(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    REDIS_CLUSTER_NODES: list.pipe(z.array(hostPort)).optional(),
+    KAFKA_BROKERS: list.pipe(z.array(hostPort)).default(['127.0.0.1:9092']),
+    KAFKA_TOPIC: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka topic name')
+      .default('firstcome.claims'),
+    KAFKA_PARTITIONS: positiveInt.max(1000).default(8),
+    DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/firstcome'),
+    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    AUTH_MODE: z.enum(['jwt', 'trusted-header']).default('jwt'),
+    USER_ID_HEADER: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
+      .transform((s) => s.toLowerCase())
+      .default('x-user-id'),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256)').optional(),
+    JWT_JWKS_URL: urlWithScheme(['https:', 'http:']).optional(),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    RATE_LIMIT_PER_SEC: positiveInt.optional(),
+    WORKER_BATCH_SIZE: positiveInt.max(50_000).default(2000),
+    WORKER_FLUSH_INTERVAL_MS: positiveInt.max(60_000).default(50),
+    DB_MAX_WRITES_PER_SEC: z.coerce.number().int().min(0).default(0),
+    RELAY_BATCH_SIZE: positiveInt.max(50_000).default(1000),
+    RETRY_INTERVAL_MS: positiveInt.default(5000),
+    RETRY_MAX_ATTEMPTS: positiveInt.max(100).default(8),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.JWT_SECRET && env.JWT_JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'set JWT_SECRET or JWT_JWKS_URL, not both' });
+    }
+  });
+
+export type Config = z.infer<typeof Env>;
+
+/** Parses the environment once; every problem is one line naming its variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = Env.safeParse(present);
+  if (parsed.success) return Object.freeze(parsed.data);
+  const problems = parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')}: ${issue.message}`);
+  throw new AppError('CONFIG_INVALID', [...new Set(problems)].join('\n'));
+}

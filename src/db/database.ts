@@ -1,0 +1,53 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { AppError } from '../errors.ts';
+import type { Schema } from './schema.ts';
+
+// COUNT(*) and SUM() come back as int8; our figures stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export type Database = Kysely<Schema>;
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize?: number;
+}
+
+export function createDatabase({ url, poolSize = 10 }: DatabaseOptions): Database {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on('error', () => undefined);
+  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Creates the database named in `url` when it is missing (firstcome start on a fresh machine). */
+export async function ensureDatabaseExists(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!name) throw new AppError('CONFIG_INVALID', 'DATABASE_URL: must name a database');
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`).catch((error: unknown) => {
+        // Another process created it between our look-up and our CREATE.
+        if ((error as { code?: string }).code !== '42P04') throw error;
+      });
+    }
+  } catch (error) {
+    throw new AppError(
+      'DB_UNAVAILABLE',
+      `cannot reach PostgreSQL at ${target.host} to create "${name}": ${describe(error)}`,
+      {
+        cause: error,
+      },
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));

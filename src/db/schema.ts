@@ -1,0 +1,48 @@
+import type { ColumnType, Generated } from 'kysely';
+
+export interface EventsTable {
+  id: string;
+  name: string;
+  stock: number;
+  per_user_limit: number;
+  starts_at: Date | null;
+  ends_at: Date | null;
+  closed_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface CouponsTable {
+  id: Generated<string>;
+  event_id: string;
+  user_id: string;
+  claim_id: string;
+  seq: number;
+  slot: number;
+  event_stock: number;
+  event_per_user_limit: number;
+  admitted_at: Date | null;
+  issued_at: Generated<Date>;
+}
+
+export type FailedClaimState = 'retrying' | 'dead' | 'issued';
+
+export interface FailedClaimsTable {
+  claim_id: string;
+  event_id: string;
+  user_id: string;
+  seq: number;
+  slot: number;
+  admitted_at: Date | null;
+  error: string;
+  attempts: Generated<number>;
+  state: ColumnType<FailedClaimState, FailedClaimState | undefined, FailedClaimState>;
+  next_attempt_at: Generated<Date>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface Schema {
+  events: EventsTable;
+  coupons: CouponsTable;
+  failed_claims: FailedClaimsTable;
+}

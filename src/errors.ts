@@ -1,0 +1,35 @@
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'INVALID_REQUEST'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'EVENT_NOT_FOUND'
+  | 'EVENT_EXISTS'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'GATE_UNAVAILABLE'
+  | 'DB_UNAVAILABLE'
+  | 'GATE_BAD_REPLY'
+  | 'KAFKA_PUBLISH_FAILED'
+  | 'DB_WRITE_FAILED';
+
+export interface AppErrorOptions {
+  retryable?: boolean;
+  cause?: unknown;
+}
+
+/** A failure worth a typed code; api/http-errors.ts is the one place that maps codes to HTTP. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+export const isAppError = (error: unknown, code?: ErrorCode): error is AppError =>
+  error instanceof AppError && (code === undefined || error.code === code);

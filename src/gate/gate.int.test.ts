@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import type { EventDefinition } from '../claim.ts';
+import { randomId, useRedis } from '../../test/harness.ts';
+import { type Admission, createGate } from './gate.ts';
+import { gateKeys } from './keys.ts';
+
+const anEvent = (id: string, overrides: Partial<EventDefinition> = {}): EventDefinition => ({
+  id,
+  name: 'test drop',
+  stock: 100,
+  perUserLimit: 1,
+  startsAt: null,
+  endsAt: null,
+  closedAt: null,
+  createdAt: new Date(),
+  ...overrides,
+});
+
+const countBy = (admissions: Admission[]) =>
+  admissions.reduce<Record<string, number>>((counts, a) => ({ ...counts, [a.kind]: (counts[a.kind] ?? 0) + 1 }), {});
+
+describe('gate', () => {
+  const r = useRedis();
+
+  it('admits exactly `stock` claims, with tickets 1..stock, when 1000 users race for 100 coupons', async () => {
+    const gate = createGate(r.redis);
+    const eventId = r.eventId();
+    await gate.loadEvent(anEvent(eventId));
+    const admissions = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => gate.admitClaim({ eventId, userId: `u${i}`, claimId: randomId('c') })),
+    );
+    expect(countBy(admissions)).toEqual({ ADMITTED: 100, SOLD_OUT: 900 });
+    const seqs = admissions.flatMap((a) => (a.kind === 'ADMITTED' ? [a.seq] : [])).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(await r.redis.xLen(gateKeys(eventId).outbox)).toBe(100);
+  });
+
+  it('gives one user at most perUserLimit claims, numbered slot 1..limit', async () => {
+    const gate = createGate(r.redis);
+    const eventId = r.eventId();
+    await gate.loadEvent(anEvent(eventId, { perUserLimit: 3 }));
+    const admissions = await Promise.all(
+      Array.from({ length: 10 }, () => gate.admitClaim({ eventId, userId: 'alice', claimId: randomId('c') })),
+    );
+    expect(countBy(admissions)).toEqual({ ADMITTED: 3, LIMIT_REACHED: 7 });
+    expect(admissions.flatMap((a) => (a.kind === 'ADMITTED' ? [a.slot] : [])).sort()).toEqual([1, 2, 3]);
+    expect(await gate.listHeldClaims(eventId, 'alice')).toHaveLength(3);
+  });
+
+  it('refuses before the start and after the end, on Redis time', async () => {
+    const gate = createGate(r.redis);
+    const upcoming = r.eventId();
+    const ended = r.eventId();
+    await gate.loadEvent(anEvent(upcoming, { startsAt: new Date(Date.now() + 3_600_000) }));
+    await gate.loadEvent(
+      anEvent(ended, { startsAt: new Date(Date.now() - 7_200_000), endsAt: new Date(Date.now() - 3_600_000) }),
+    );
+    expect(await gate.admitClaim({ eventId: upcoming, userId: 'u', claimId: randomId('c') })).toEqual({
+      kind: 'NOT_STARTED',
+    });
+    expect(await gate.admitClaim({ eventId: ended, userId: 'u', claimId: randomId('c') })).toEqual({ kind: 'ENDED' });
+    expect(await r.redis.exists(gateKeys(upcoming).outbox)).toBe(0);
+  });
+
+  it('ends an open event when it is closed', async () => {
+    const gate = createGate(r.redis);
+    const eventId = r.eventId();
+    await gate.loadEvent(anEvent(eventId));
+    expect(await gate.endEvent(eventId, Date.now() - 1)).toBe(true);
+    expect(await gate.admitClaim({ eventId, userId: 'u', claimId: randomId('c') })).toEqual({ kind: 'ENDED' });
+  });
+
+  it('answers NO_EVENT for an event it does not hold', async () => {
+    const gate = createGate(r.redis);
+    expect(await gate.admitClaim({ eventId: r.eventId(), userId: 'u', claimId: randomId('c') })).toEqual({
+      kind: 'NO_EVENT',
+    });
+  });
+
+  it('keeps the first load when several processes load the same event', async () => {
+    const gate = createGate(r.redis);
+    const eventId = r.eventId();
+    await gate.loadEvent(anEvent(eventId, { stock: 5 }));
+    await gate.admitClaim({ eventId, userId: 'u1', claimId: randomId('c') });
+    expect(await gate.loadEvent(anEvent(eventId, { stock: 5 }))).toBe(false);
+    expect((await gate.readFigures(eventId))?.admitted).toBe(1);
+  });
+
+  it('re-seeds from issued tickets so that a sold-out event stays sold out after Redis lost it', async () => {
+    const gate = createGate(r.redis);
+    const eventId = r.eventId();
+    const claimsByUser = new Map([
+      ['u1', [{ claimId: 'c1', slot: 1 }]],
+      ['u2', [{ claimId: 'c2', slot: 1 }]],
+    ]);
+    await gate.loadEvent(anEvent(eventId, { stock: 2 }), { maxSeq: 2, admitted: 2, claimsByUser });
+    expect(await gate.admitClaim({ eventId, userId: 'u3', claimId: randomId('c') })).toEqual({ kind: 'SOLD_OUT' });
+  });
+
+  it('reuses a returned ticket and slot, once', async () => {
+    const gate = createGate(r.redis);
+    const eventId = r.eventId();
+    await gate.loadEvent(anEvent(eventId, { stock: 1 }));
+    const first = await gate.admitClaim({ eventId, userId: 'u1', claimId: 'claim-1' });
+    expect(first).toEqual({ kind: 'ADMITTED', seq: 1, slot: 1 });
+    expect(await gate.returnTicket({ eventId, userId: 'u1', claimId: 'claim-1', seq: 1 })).toBe(true);
+    expect(await gate.returnTicket({ eventId, userId: 'u1', claimId: 'claim-1', seq: 1 })).toBe(false);
+    expect(await gate.admitClaim({ eventId, userId: 'u2', claimId: 'claim-2' })).toEqual({
+      kind: 'ADMITTED',
+      seq: 1,
+      slot: 1,
+    });
+    expect(await gate.admitClaim({ eventId, userId: 'u3', claimId: 'claim-3' })).toEqual({ kind: 'SOLD_OUT' });
+  });
+});

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClient, createCluster, defineScript, type RedisClientType, type RedisClusterType } from 'redis';
+
+const luaScript = (file: string, keys: number) =>
+  defineScript({
+    SCRIPT: readFileSync(join(import.meta.dirname, file), 'utf8'),
+    NUMBER_OF_KEYS: keys,
+    parseCommand(parser, keyNames: string[], args: Array<string | number>) {
+      for (const key of keyNames) parser.pushKey(key);
+      for (const arg of args) parser.push(String(arg));
+    },
+    transformReply: (reply: unknown) => reply as never,
+  });
+
+/** Loaded once and called by SHA; node-redis falls back to EVAL (which caches the script) on NOSCRIPT. */
+const gateScripts = {
+  admitClaim: luaScript('admit-claim.lua', 4),
+  seedEvent: luaScript('seed-event.lua', 2),
+  endEvent: luaScript('end-event.lua', 1),
+  returnTicket: luaScript('return-ticket.lua', 3),
+};
+
+type GateScripts = typeof gateScripts;
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- node-redis's "no modules, no functions"
+export type GateRedis = RedisClientType<{}, {}, GateScripts> | RedisClusterType<{}, {}, GateScripts>;
+
+export interface RedisOptions {
+  url: string;
+  clusterNodes?: string[] | undefined;
+}
+
+/**
+ * One connection serves every request: node-redis pipelines commands issued in the same tick, which is
+ * what makes one Lua round trip per claim cheap. Commands fail fast while Redis is down (no offline
+ * queue), so a claim answers 503 rather than waiting for an admission it may never get.
+ */
+export function createRedis({ url, clusterNodes }: RedisOptions): GateRedis {
+  const socket = { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) };
+  if (clusterNodes) {
+    return createCluster({
+      rootNodes: clusterNodes.map((node) => ({ url: `redis://${node}` })),
+      defaults: { socket, disableOfflineQueue: true },
+      scripts: gateScripts,
+    }) as GateRedis;
+  }
+  return createClient({ url, socket, disableOfflineQueue: true, scripts: gateScripts });
+}
+
+/** Connects, and keeps a client's background errors (reconnects) from crashing the process. */
+export async function connectRedis(redis: GateRedis, onError: (error: unknown) => void): Promise<GateRedis> {
+  redis.on('error', onError);
+  await redis.connect();
+  return redis;
+}
