@@ -1,4 +1,4 @@
-import type { EventId, UserId } from '../claim.ts';
+import type { AdmittedClaim, EventId, UserId } from '../claim.ts';
 import type { Database } from './database.ts';
 import type { FailedClaimState } from './schema.ts';
 
@@ -25,4 +25,32 @@ export async function findUserFailures(
     .where('user_id', '=', userId)
     .execute();
   return rows.map((r) => ({ claimId: r.claim_id, slot: r.slot, state: r.state }));
+}
+
+export interface FailedClaimInput {
+  claim: AdmittedClaim;
+  reason: string;
+}
+
+/**
+ * Records claims the database refused, in their own statement, for the retry job. A claim recorded
+ * before (Kafka redelivered it) keeps its attempt count and state: only the retry job moves those.
+ */
+export async function recordFailedClaims(db: Database, failures: FailedClaimInput[]): Promise<void> {
+  if (failures.length === 0) return;
+  await db
+    .insertInto('failed_claims')
+    .values(
+      failures.map(({ claim, reason }) => ({
+        claim_id: claim.claimId,
+        event_id: claim.eventId,
+        user_id: claim.userId,
+        seq: claim.seq,
+        slot: claim.slot,
+        admitted_at: new Date(claim.admittedAtMs),
+        error: reason,
+      })),
+    )
+    .onConflict((oc) => oc.column('claim_id').doNothing())
+    .execute();
 }

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { AdmittedClaim } from '../claim.ts';
+import { randomId, useDatabase } from '../../test/harness.ts';
+import { countCoupons } from './coupons.ts';
+import { insertEvent } from './events.ts';
+import { insertCoupons } from './insert-coupons.ts';
+
+const claimOf = (eventId: string, seq: number, userId = `u${seq}`, slot = 1): AdmittedClaim => ({
+  claimId: randomId('c'),
+  eventId,
+  userId,
+  seq,
+  slot,
+  admittedAtMs: Date.now(),
+});
+
+describe('insertCoupons', () => {
+  const t = useDatabase();
+
+  async function anEvent(stock: number, perUserLimit = 1) {
+    const id = randomId('ev');
+    await insertEvent(t.db, { id, name: 'drop', stock, perUserLimit, startsAt: null, endsAt: null });
+    return id;
+  }
+
+  it('writes a batch once, however often Kafka redelivers it', async () => {
+    const eventId = await anEvent(1000);
+    const claims = Array.from({ length: 500 }, (_, i) => claimOf(eventId, i + 1));
+    expect(await insertCoupons(t.db, claims)).toEqual({ inserted: 500, duplicates: 0, refused: [] });
+    expect(await insertCoupons(t.db, [...claims, ...claims.slice(0, 10)])).toEqual({
+      inserted: 0,
+      duplicates: 510,
+      refused: [],
+    });
+    expect(await countCoupons(t.db, eventId)).toBe(500);
+  });
+
+  it('refuses, in the database itself, a ticket beyond stock, a ticket twice, a slot twice and an unknown event', async () => {
+    const eventId = await anEvent(3, 2);
+    const good = [claimOf(eventId, 1, 'alice', 1), claimOf(eventId, 2, 'alice', 2)];
+    const bad = [
+      claimOf(eventId, 4),
+      claimOf(eventId, 1, 'bob'),
+      claimOf(eventId, 3, 'alice', 2),
+      claimOf(eventId, 3, 'alice', 3),
+      claimOf(randomId('missing'), 1),
+    ];
+    const result = await insertCoupons(t.db, [...good, ...bad]);
+    expect(result.inserted).toBe(2);
+    expect(result.refused.map((r) => r.claim)).toEqual(bad);
+    expect(result.refused.map((r) => r.reason.split(':')[0])).toEqual([
+      'beyond_stock',
+      'ticket_taken',
+      'slot_taken',
+      'beyond_limit',
+      'unknown_event',
+    ]);
+    expect(await countCoupons(t.db, eventId)).toBe(2);
+  });
+});
