@@ -36,5 +36,5 @@ export type ClaimStatus = 'pending' | 'issued' | 'failed';
 export interface IssuedTickets {
   maxSeq: number;
   admitted: number;
-  claimsByUser: Map<UserId, Array<{ claimId: string; slot: number }>>;
+  claimsByUser: Map<UserId, Array<{ claimId: string; slot: number; seq: number }>>;
 }

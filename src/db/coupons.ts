@@ -43,12 +43,12 @@ export async function loadIssuedTickets(db: Database, eventId: EventId): Promise
         .where('state', '=', 'retrying'),
     )
     .execute();
-  const claimsByUser = new Map<UserId, Array<{ claimId: string; slot: number }>>();
+  const claimsByUser = new Map<UserId, Array<{ claimId: string; slot: number; seq: number }>>();
   let maxSeq = 0;
   for (const row of rows) {
     maxSeq = Math.max(maxSeq, row.seq);
     const held = claimsByUser.get(row.user_id) ?? [];
-    held.push({ claimId: row.claim_id, slot: row.slot });
+    held.push({ claimId: row.claim_id, slot: row.slot, seq: row.seq });
     claimsByUser.set(row.user_id, held);
   }
   return { maxSeq, admitted: rows.length, claimsByUser };

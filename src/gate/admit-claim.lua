@@ -1,7 +1,7 @@
 --[[ admit-claim: admit one claim if the event is open, stock remains and the user is under the limit;
   numbering and the outbox entry happen in the same atomic step, so an admission is never half-made.
   KEYS[1] event (hash: stock, admitted, seq, perUserLimit, startsAtMs, endsAtMs; endsAtMs 0 = no end)
-  KEYS[2] users (hash: userId -> "claimId:slot,claimId:slot" of the claims the user holds)
+  KEYS[2] users (hash: userId -> "claimId:slot:seq,..." of the claims the user holds)
   KEYS[3] outbox (stream of admitted claims, drained by the relay)
   KEYS[4] returned (list of tickets given back by claims that can never be issued)
   ARGV[1] userId  ARGV[2] claimId
@@ -18,7 +18,7 @@ if tonumber(ev[2]) >= tonumber(ev[1]) then return {'SOLD_OUT'} end
 local held = redis.call('HGET', KEYS[2], ARGV[1])
 local count, used = 0, {}
 if held then
-  for slot in string.gmatch(held, ':(%d+)') do
+  for slot in string.gmatch(held, ':(%d+):') do
     count = count + 1
     used[tonumber(slot)] = true
   end
@@ -30,6 +30,6 @@ while used[slot] do slot = slot + 1 end
 
 local seq = tonumber(redis.call('LPOP', KEYS[4]) or redis.call('HINCRBY', KEYS[1], 'seq', 1))
 redis.call('HINCRBY', KEYS[1], 'admitted', 1)
-redis.call('HSET', KEYS[2], ARGV[1], (held and (held .. ',') or '') .. ARGV[2] .. ':' .. slot)
+redis.call('HSET', KEYS[2], ARGV[1], (held and (held .. ',') or '') .. ARGV[2] .. ':' .. slot .. ':' .. seq)
 redis.call('XADD', KEYS[3], '*', 'claimId', ARGV[2], 'userId', ARGV[1], 'seq', seq, 'slot', slot, 'admittedAtMs', nowMs)
 return {'ADMITTED', seq, slot}

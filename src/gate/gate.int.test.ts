@@ -90,8 +90,8 @@ describe('gate', () => {
     const gate = createGate(r.redis);
     const eventId = r.eventId();
     const claimsByUser = new Map([
-      ['u1', [{ claimId: 'c1', slot: 1 }]],
-      ['u2', [{ claimId: 'c2', slot: 1 }]],
+      ['u1', [{ claimId: 'c1', slot: 1, seq: 1 }]],
+      ['u2', [{ claimId: 'c2', slot: 1, seq: 2 }]],
     ]);
     await gate.loadEvent(anEvent(eventId, { stock: 2 }), { maxSeq: 2, admitted: 2, claimsByUser });
     expect(await gate.admitClaim({ eventId, userId: 'u3', claimId: randomId('c') })).toEqual({ kind: 'SOLD_OUT' });

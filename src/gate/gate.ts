@@ -26,9 +26,11 @@ export interface GateFigures {
   endsAtMs: number;
 }
 
+/** A claim the gate admitted and still counts against the stock and the user's limit. */
 export interface HeldClaim {
   claimId: string;
   slot: number;
+  seq: number;
 }
 
 /** The admission window the gate enforces: a close ends it as an end time does. */
@@ -74,7 +76,7 @@ export function createGate(redis: GateRedis) {
       const { startsAtMs, endsAtMs } = windowOf(event);
       const users = [...(issued?.claimsByUser ?? [])].flatMap(([userId, claims]) => [
         userId,
-        claims.map((c) => `${c.claimId}:${c.slot}`).join(','),
+        claims.map((c) => `${c.claimId}:${c.slot}:${c.seq}`).join(','),
       ]);
       const args = [event.stock, event.perUserLimit, startsAtMs, endsAtMs, issued?.maxSeq ?? 0, issued?.admitted ?? 0];
       const seeded = await call(`seed-event for event ${event.id}`, async () => {
@@ -117,8 +119,8 @@ export function createGate(redis: GateRedis) {
       const held = await call(`claims of user in event ${eventId}`, () => redis.hGet(gateKeys(eventId).users, userId));
       if (!held) return [];
       return held.split(',').map((entry) => {
-        const at = entry.lastIndexOf(':');
-        return { claimId: entry.slice(0, at), slot: Number(entry.slice(at + 1)) };
+        const [claimId = '', slot, seq] = entry.split(':');
+        return { claimId, slot: Number(slot), seq: Number(seq) };
       });
     },
 

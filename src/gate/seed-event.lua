@@ -3,7 +3,7 @@
   KEYS[1] event  KEYS[2] users
   ARGV[1] stock  ARGV[2] perUserLimit  ARGV[3] startsAtMs  ARGV[4] endsAtMs (0 = no end)
   ARGV[5] highest ticket already issued  ARGV[6] tickets held (admitted)
-  ARGV[7..] pairs of userId, "claimId:slot,..." for users who hold coupons already
+  ARGV[7..] pairs of userId, "claimId:slot:seq,..." for users who hold tickets already
   Returns 1 when seeded, 0 when the event was there. ]]
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 -- Users first: the event hash is what makes the event admit claims.
