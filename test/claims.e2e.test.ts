@@ -1,0 +1,166 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminToken, freePort, spawnApi, useDatabase, useRedis, waitFor } from './harness.ts';
+
+type Api = Awaited<ReturnType<typeof spawnApi>>;
+
+async function inBatches<T, R>(items: T[], concurrency: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: concurrency }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await run(items[i] as T);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+const claimOn = async (api: Api, eventId: string, userId: string) => {
+  const response = await fetch(`${api.baseUrl}/events/${eventId}/claims`, {
+    method: 'POST',
+    headers: { 'x-user-id': userId },
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as { claimId?: string; userId?: string; error?: string },
+  };
+};
+
+const admin = (api: Api, path: string, body?: unknown) =>
+  fetch(`${api.baseUrl}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: {
+      authorization: `Bearer ${adminToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+
+describe('claims through two API processes', () => {
+  const t = useDatabase();
+  const r = useRedis();
+  const apis: Api[] = [];
+
+  beforeAll(async () => {
+    apis.push(...(await Promise.all([spawnApi({ DATABASE_URL: t.url }), spawnApi({ DATABASE_URL: t.url })])));
+  });
+  afterAll(async () => {
+    await Promise.all(apis.map((api) => api.kill()));
+  });
+
+  it('admits exactly `stock` claims, none twice, no user beyond the limit, when 3000 claims race for 500 coupons', async () => {
+    const id = r.eventId();
+    expect((await admin(apis[0]!, '/admin/events', { id, name: 'race', stock: 500, perUserLimit: 2 })).status).toBe(
+      201,
+    );
+    const attempts = Array.from({ length: 3000 }, (_, i) => ({ api: apis[i % 2]!, userId: `user-${i % 1200}` }));
+    const answers = await inBatches(attempts, 128, ({ api, userId }) => claimOn(api, id, userId));
+    const admitted = answers.filter((a) => a.status === 202);
+    expect(admitted).toHaveLength(500);
+    expect(new Set(admitted.map((a) => a.body.claimId)).size).toBe(500);
+    const perUser = new Map<string, number>();
+    for (const a of admitted) perUser.set(a.body.userId!, (perUser.get(a.body.userId!) ?? 0) + 1);
+    expect(Math.max(...perUser.values())).toBeLessThanOrEqual(2);
+    const rejected = answers.filter((a) => a.status !== 202);
+    expect(new Set(rejected.map((a) => `${a.status} ${a.body.error}`))).toEqual(
+      new Set([
+        '409 sold_out',
+        ...(rejected.some((a) => a.body.error === 'limit_reached') ? ['409 limit_reached'] : []),
+      ]),
+    );
+    const figures = (await (await admin(apis[1]!, `/admin/events/${id}`)).json()) as {
+      admitted: number;
+      remaining: number;
+    };
+    expect(figures).toMatchObject({ admitted: 500, remaining: 0 });
+  });
+
+  it('holds a user to a limit of 3 across both processes', async () => {
+    const id = r.eventId();
+    await admin(apis[0]!, '/admin/events', { id, name: 'limit', stock: 100, perUserLimit: 3 });
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => claimOn(apis[i % 2]!, id, 'carol')));
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(3);
+    expect(answers.filter((a) => a.body.error === 'limit_reached')).toHaveLength(17);
+  });
+
+  it('ends an event closed through one process for claims on the other', async () => {
+    const id = r.eventId();
+    await admin(apis[0]!, '/admin/events', { id, name: 'closing', stock: 100 });
+    expect((await claimOn(apis[1]!, id, 'dave')).status).toBe(202);
+    expect((await admin(apis[0]!, `/admin/events/${id}/close`, {})).status).toBe(200);
+    expect(await claimOn(apis[1]!, id, 'erin')).toEqual({
+      status: 409,
+      body: { error: 'ended', message: expect.any(String) },
+    });
+  });
+
+  it('remembers a sell-out in each process and still answers after a restock notice', async () => {
+    const id = r.eventId();
+    await admin(apis[0]!, '/admin/events', { id, name: 'fast path', stock: 1 });
+    expect((await claimOn(apis[0]!, id, 'f1')).status).toBe(202);
+    for (const api of apis) expect((await claimOn(api, id, 'f2')).body.error).toBe('sold_out');
+    const metrics = await (await fetch(`${apis[0]!.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/firstcome_fast_path_hits_total\{verdict="SOLD_OUT"\} [1-9]/);
+  });
+});
+
+describe('when Redis stops', () => {
+  const t = useDatabase();
+  let redisPort: number;
+  let redis: ChildProcess | undefined;
+  let api: Api | undefined;
+
+  const startRedis = async () => {
+    redis = spawn(
+      'redis-server',
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    await waitFor('the private Redis', async () => {
+      const probe = spawn('redis-cli', ['-p', String(redisPort), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      probe.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      await new Promise((resolve) => probe.once('exit', resolve));
+      return out.includes('PONG');
+    });
+  };
+  const stopRedis = async () => {
+    if (!redis || redis.exitCode !== null) return;
+    const exited = new Promise((resolve) => redis!.once('exit', resolve));
+    redis.kill('SIGKILL');
+    await exited;
+  };
+
+  beforeAll(async () => {
+    redisPort = await freePort();
+    await startRedis();
+    api = await spawnApi({ DATABASE_URL: t.url, REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+  });
+  afterAll(async () => {
+    await api?.kill();
+    await stopRedis();
+  });
+
+  it('answers 503 and admits nothing while Redis is down, then recovers', async () => {
+    const id = 'redis_outage';
+    expect((await admin(api!, '/admin/events', { id, name: 'outage', stock: 10 })).status).toBe(201);
+    expect((await claimOn(api!, id, 'u1')).status).toBe(202);
+    await stopRedis();
+    const during = await claimOn(api!, id, 'u2');
+    expect([during.status, during.body.error]).toEqual([503, 'unavailable']);
+    expect((await fetch(`${api!.baseUrl}/readyz`)).status).toBe(503);
+    await startRedis();
+    // Redis came back empty (no persistence): the event is loaded again from PostgreSQL on demand.
+    const after = await waitFor('claims admitted again', async () => {
+      const answer = await claimOn(api!, id, 'u3');
+      return answer.status === 202 ? answer : undefined;
+    });
+    expect(after.body.userId).toBe('u3');
+    const figures = (await (await admin(api!, `/admin/events/${id}`)).json()) as { admitted: number };
+    expect(figures.admitted).toBe(1);
+  });
+});
