@@ -49,9 +49,14 @@ const Env = z
     WORKER_FLUSH_INTERVAL_MS: positiveInt.max(60_000).default(50),
     DB_MAX_WRITES_PER_SEC: z.coerce.number().int().min(0).default(0),
     RELAY_BATCH_SIZE: positiveInt.max(50_000).default(1000),
+    // How long an outbox entry stays with a relay that read it and never acknowledged it, before
+    // another relay takes it over; longer than any Kafka send, or live relays resend each other's work.
+    RELAY_CLAIM_IDLE_MS: positiveInt.min(100).default(30_000),
     RETRY_INTERVAL_MS: positiveInt.default(5000),
     RETRY_MAX_ATTEMPTS: positiveInt.max(100).default(8),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // Where the operator CLI (`firstcome events ...`) finds the API; unset, it is http://HOST:PORT.
+    FIRSTCOME_URL: urlWithScheme(['http:', 'https:']).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.JWT_SECRET && env.JWT_JWKS_URL) {

@@ -53,6 +53,41 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    relayLagSeconds: new Histogram({
+      name: 'firstcome_relay_lag_seconds',
+      help: 'Time from admission (gate) to Kafka acknowledging the claim',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    workerBatchSeconds: new Histogram({
+      name: 'firstcome_worker_batch_seconds',
+      help: 'Time of one database batch write, commit included',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    kafkaConsumerLag: new Gauge({
+      name: 'firstcome_kafka_consumer_lag',
+      help: "Messages on the claims topic not yet committed by the workers' group, as a worker last saw it",
+      labelNames: ['partition'] as const,
+      registers,
+    }),
+    failedClaims: new Counter({
+      name: 'firstcome_failed_claims_total',
+      help: 'Claims the worker could not issue and recorded in failed_claims, by reason (beyond_stock, ...)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    reconcileDrift: new Gauge({
+      name: 'firstcome_reconcile_drift',
+      help: 'Gate minus database at the last reconcile, per event (admitted claims missing from the database)',
+      labelNames: ['event'] as const,
+      registers,
+    }),
+    dashboardStreams: new Gauge({
+      name: 'firstcome_dashboard_streams',
+      help: 'Dashboard live streams open on this API process',
+      registers,
+    }),
   };
 }
 

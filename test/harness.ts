@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Admin } from '@platformatic/kafka';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { loadConfig, type Config } from '../src/config.ts';
 import { createDatabase, type Database } from '../src/db/database.ts';
 import { activeEventsKey, gateKeys } from '../src/gate/keys.ts';
@@ -161,3 +164,209 @@ export async function spawnApi(env: Record<string, string>): Promise<FirstcomePr
   });
   return Object.assign(proc, { baseUrl });
 }
+
+/** A redis-server of the test's own, so its relays drain only its events (and it may be stopped). */
+export async function startPrivateRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  const url = `redis://127.0.0.1:${port}`;
+  await waitFor(`redis-server on port ${port}`, async () => {
+    if (server.exitCode !== null) throw new Error(`redis-server exited with ${server.exitCode}`);
+    const client = await connectRedis(createRedis({ url }), () => undefined).catch(() => undefined);
+    if (!client) return false;
+    client.destroy();
+    return true;
+  });
+  return {
+    url,
+    async stop() {
+      if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Kafka topics made for one test file, deleted after it. */
+export function useKafkaTopics(brokers = ['127.0.0.1:9092']): { topic: () => string } {
+  const made: string[] = [];
+  afterAll(async () => {
+    if (made.length === 0) return;
+    const admin = new Admin({ clientId: 'firstcome-test', bootstrapBrokers: brokers });
+    await admin.deleteTopics({ topics: made }).catch(() => undefined);
+    await admin.close();
+  });
+  return {
+    topic() {
+      const name = randomId('firstcome.test');
+      made.push(name);
+      return name;
+    },
+  };
+}
+
+/** A Kafka broker of the test's own (scripts/local-kafka on a free port and a temporary data dir), to stop and start. */
+export async function createPrivateKafka() {
+  let port = await freePort();
+  // The controller listens on port + 1, which must be free as well.
+  while (!(await isPortFree(port + 1))) port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), 'firstcome-kafka-'));
+  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_DATA_DIR: dataDir };
+  const run = (command: 'start' | 'stop') =>
+    new Promise<void>((resolve, reject) => {
+      const script = spawn(join(repoRoot, 'scripts/local-kafka'), [command], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      script.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      script.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      script.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`local-kafka ${command}: ${output}`))));
+    });
+  return {
+    brokers: `127.0.0.1:${port}`,
+    start: () => run('start'),
+    stop: () => run('stop'),
+    async destroy() {
+      await run('stop').catch(() => undefined);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A TCP proxy in front of `target` (e.g. PostgreSQL): `cut` drops every connection and refuses new ones,
+ * as an unreachable database does; `restore` listens again on the same port.
+ */
+export async function startTcpProxy(target: { host: string; port: number }) {
+  const port = await freePort();
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server = createServer((client) => {
+        const upstream = connect(target.port, target.host);
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.once('close', () => sockets.delete(socket));
+          socket.on('error', () => undefined);
+        }
+        client.pipe(upstream).pipe(client);
+        client.once('close', () => upstream.destroy());
+        upstream.once('close', () => client.destroy());
+      });
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  await listen();
+  return {
+    port,
+    async cut() {
+      const closed = new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      server = undefined;
+    },
+    restore: () => (server ? Promise.resolve() : listen()),
+  };
+}
+
+export type ApiProcess = Awaited<ReturnType<typeof spawnApi>>;
+
+/** Creates an event through the admin API. */
+export async function createEventVia(
+  api: ApiProcess,
+  event: { id: string; name: string; stock: number; perUserLimit?: number },
+): Promise<void> {
+  const response = await fetch(`${api.baseUrl}/admin/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+  });
+  if (response.status !== 201) {
+    throw new Error(`creating event ${event.id}: ${response.status} ${await response.text()}`);
+  }
+}
+
+export interface ClaimAnswer {
+  status: number;
+  userId: string;
+  claimId?: string;
+}
+
+/** Fires one claim per entry of `userIds`, spread over `apis`, `concurrency` at a time. */
+export async function claimAll(apis: ApiProcess[], eventId: string, userIds: string[], concurrency = 64) {
+  const answers: ClaimAnswer[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < userIds.length) {
+      const i = next++;
+      const userId = userIds[i]!;
+      const response = await fetch(`${apis[i % apis.length]!.baseUrl}/events/${eventId}/claims`, {
+        method: 'POST',
+        headers: { 'x-user-id': userId },
+      });
+      const body = (await response.json()) as { claimId?: string };
+      answers.push({ status: response.status, userId, ...(body.claimId ? { claimId: body.claimId } : {}) });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return answers;
+}
+
+/** Waits until the event holds `count` coupons (never more: the promises check fails on that). */
+export async function waitForCoupons(db: Database, eventId: string, count: number, timeoutMs = 120_000) {
+  await waitFor(
+    `${count} coupons of event ${eventId}`,
+    async () => {
+      const row = await db
+        .selectFrom('coupons')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .where('event_id', '=', eventId)
+        .executeTakeFirstOrThrow();
+      return row.count >= count;
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
+}
+
+/**
+ * Promises 1–3 in the database: at most `stock` coupons, at most `perUserLimit` per user, and every
+ * admitted claim (every 202) exactly once, with no coupon for anything else and nothing left failed.
+ */
+export async function expectPromisesHold(
+  db: Database,
+  eventId: string,
+  { stock, perUserLimit, admitted }: { stock: number; perUserLimit: number; admitted: ClaimAnswer[] },
+): Promise<void> {
+  const coupons = await db
+    .selectFrom('coupons')
+    .select(['claim_id', 'user_id'])
+    .where('event_id', '=', eventId)
+    .execute();
+  expect(coupons.length).toBeLessThanOrEqual(stock);
+  const perUser = new Map<string, number>();
+  for (const c of coupons) perUser.set(c.user_id, (perUser.get(c.user_id) ?? 0) + 1);
+  expect(Math.max(0, ...perUser.values())).toBeLessThanOrEqual(perUserLimit);
+  const issued = coupons.map((c) => c.claim_id).sort();
+  expect(issued).toEqual(admitted.map((a) => a.claimId).sort());
+  const failed = await db.selectFrom('failed_claims').select('claim_id').where('event_id', '=', eventId).execute();
+  expect(failed).toEqual([]);
+}
+
+/** Drops a database a test let firstcome create (useDatabase drops its own). */
+export const dropDatabase = (name: string) => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

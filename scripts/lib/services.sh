@@ -43,3 +43,21 @@ ensure_kafka() {
   [[ -n ${KAFKA_BROKERS:-} ]] && return 0
   scripts/local-kafka start >&2
 }
+
+# Builds the dashboard (dashboard/ → dashboard/dist, served at /dashboard) when it is missing or older
+# than its sources or the installed packages.
+ensure_dashboard() {
+  local built=dashboard/dist/index.html
+  if [[ ! -f $built || -n $(find dashboard package-lock.json -path dashboard/dist -prune -o -newer "$built" -type f -print -quit) ]]; then
+    say "building the dashboard…"
+    npm run --silent build:dashboard >&2
+  fi
+}
+
+# The browser test drives Debian's Chromium; CI machines start without it.
+ensure_chromium() {
+  [[ -x /usr/bin/chromium ]] && return 0
+  say "installing Chromium for the browser test (apt-get)…"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >&2
+}

@@ -5,10 +5,17 @@ import type { GateRedis } from '../gate/redis.ts';
 import type { VerdictCache } from '../gate/verdict-cache.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Auth } from './auth.ts';
+import { createClaimTally } from './claim-tally.ts';
 import { createEventCatalog } from './event-catalog.ts';
 import { handleError, handleNotFound } from './http-errors.ts';
+import type { KafkaLag } from './kafka-lag.ts';
+import { createLiveFigures } from './live-figures.ts';
+import { createLiveStream } from './live-stream.ts';
+import { observeAnswers } from './observe-answers.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerClaimRoutes } from './routes/claims.ts';
+import { registerDashboardRoutes } from './routes/dashboard.ts';
+import { registerDocs } from './routes/docs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 
 export interface AppDeps {
@@ -19,6 +26,10 @@ export interface AppDeps {
   auth: Auth;
   metrics: Metrics;
   logger?: FastifyBaseLogger;
+  /** The workers' Kafka consumer lag for the dashboard; without it the dashboard shows "n/a". */
+  kafkaLag?: KafkaLag;
+  /** Where the built dashboard is; see routes/dashboard.ts. */
+  dashboardDir?: string;
 }
 
 /** Bodies here are a few hundred bytes; anything past this is not a coupon request. */
@@ -67,8 +78,21 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.setNotFoundHandler(handleNotFound);
 
   const catalog = createEventCatalog(deps.db, deps.gate);
-  registerHealthRoutes(app, deps);
-  registerClaimRoutes(app, { ...deps, catalog });
-  registerAdminRoutes(app, { ...deps, catalog });
+  const tally = createClaimTally();
+  const live = createLiveStream({ figures: createLiveFigures({ ...deps, catalog, tally }) });
+  app.addHook('onClose', async () => {
+    live.close();
+    await deps.kafkaLag?.close();
+  });
+  // Both watch route registrations, so they come first; the routes sit in a plugin so that the
+  // OpenAPI plugin (loaded asynchronously) sees them.
+  observeAnswers(app, tally);
+  registerDocs(app);
+  app.register(async (routes) => {
+    registerHealthRoutes(routes, deps);
+    registerClaimRoutes(routes, { ...deps, catalog });
+    registerAdminRoutes(routes, { ...deps, catalog });
+    registerDashboardRoutes(routes, { ...deps, catalog, live });
+  });
   return app;
 }

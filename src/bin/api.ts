@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
 import { createAuth } from '../api/auth.ts';
+import { createKafkaLag } from '../api/kafka-lag.ts';
 import type { Config } from '../config.ts';
 import { subscribeGateChanges } from '../gate/gate-changes.ts';
 import { createGate } from '../gate/gate.ts';
 import { createVerdictCache } from '../gate/verdict-cache.ts';
 import type { Runtime } from './runtime.ts';
+import { workerGroupId } from './worker.ts';
 
 export const authOptionsOf = (config: Config) => ({
   mode: config.AUTH_MODE,
@@ -29,7 +31,22 @@ export async function startApi(runtime: Runtime): Promise<{ app: FastifyInstance
   const unsubscribe = await subscribeGateChanges(redis, verdicts, (error) =>
     log.debug({ err: error }, 'gate-changes subscriber trouble'),
   );
-  const app = buildApp({ db, redis, gate, verdicts, auth: createAuth(authOptionsOf(config)), metrics, logger: log });
+  // The dashboard reads the workers' lag from Kafka: the workers may run anywhere.
+  const kafkaLag = createKafkaLag({
+    brokers: config.KAFKA_BROKERS,
+    topic: config.KAFKA_TOPIC,
+    groupId: workerGroupId(config.KAFKA_TOPIC),
+  });
+  const app = buildApp({
+    db,
+    redis,
+    gate,
+    verdicts,
+    auth: createAuth(authOptionsOf(config)),
+    metrics,
+    logger: log,
+    kafkaLag,
+  });
   await app.listen({ port: config.PORT, host: config.HOST });
   return {
     app,

@@ -5,7 +5,10 @@ import { ensureDatabaseExists } from '../db/database.ts';
 import { findEvent, insertEvent } from '../db/events.ts';
 import { createGate } from '../gate/gate.ts';
 import { startApi } from './api.ts';
+import { startRelay } from './relay.ts';
+import { startRetryJob } from './retry.ts';
 import { closeRuntime, createLogger, onShutdown, openRuntime } from './runtime.ts';
+import { startWorker } from './worker.ts';
 
 const demoEventId = 'demo';
 
@@ -29,8 +32,15 @@ export async function runStart(configured: Config): Promise<void> {
   const runtime = await openRuntime(config, log);
   const api = await startApi(runtime);
   await ensureDemoEvent(runtime.db, createGate(runtime.redis));
+  const relay = startRelay(runtime);
+  const worker = startWorker(runtime);
+  const retryJob = startRetryJob(runtime);
   onShutdown(log, async () => {
     await api.stop();
+    // Admissions stop first; what the relay sent and the worker has not read waits in Kafka for the next start.
+    await relay.stop();
+    await worker.stop();
+    await retryJob.stop();
     await closeRuntime(runtime);
   });
   process.stdout.write(await welcome(config, generated));
@@ -61,6 +71,7 @@ async function welcome(config: Config, generated: string[]): Promise<string> {
   const lines = [
     '',
     `firstcome is up on ${base}`,
+    `  dashboard: ${base}/dashboard/ (sign in with the admin token)`,
     ...generated.map(
       (name) => `  dev ${name} (set it yourself in production): ${config[name as 'ADMIN_TOKEN' | 'JWT_SECRET']}`,
     ),
@@ -70,6 +81,7 @@ async function welcome(config: Config, generated: string[]): Promise<string> {
     `  curl -s ${base}/events/${demoEventId}/claims/me ${userAuth}`,
     'Watch the event as an admin:',
     `  curl -s ${base}/admin/events/${demoEventId} -H 'Authorization: Bearer ${config.ADMIN_TOKEN}'`,
+    `API docs (OpenAPI): ${base}/docs · metrics: ${base}/metrics`,
     '',
   ];
   return lines.join('\n') + '\n';

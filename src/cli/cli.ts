@@ -6,7 +6,16 @@ const usage = `Usage: firstcome <command>
 Commands:
   start       everything in one process for one machine: API, relay, worker, retry job
   serve       the HTTP API alone
+  relay       moves admitted claims from the gate's outbox streams to Kafka
+  worker      writes claims from Kafka to the database as coupons, in batches
   migrate     create or update the database schema, then exit
+  retry       one pass of the failed-claim retry job, then exit
+  reconcile   compare the gate with the database per event and print the drift
+              [--event ID] [--repair] [--json] [--grace-seconds N (default 60)]
+              exit code 0: no drift (or repaired), 1: drift remains
+  bench       the spike benchmark: firstcome against the designs people use today (bench --help)
+  events      operator commands through the admin API: list, show, create, close (events --help)
+  failed      failed claims in the database: list, retry (failed --help)
 `;
 
 type Command = (config: Config, args: string[]) => Promise<void>;
@@ -14,7 +23,14 @@ type Command = (config: Config, args: string[]) => Promise<void>;
 const commands: Record<string, Command> = {
   start: async (config) => (await import('../bin/start.ts')).runStart(config),
   serve: async (config) => (await import('../bin/serve.ts')).runServe(config),
+  relay: async (config) => (await import('../bin/relay.ts')).runRelay(config),
+  worker: async (config) => (await import('../bin/worker.ts')).runWorker(config),
   migrate: async (config) => (await import('../bin/migrate.ts')).runMigrate(config),
+  retry: async (config, args) => (await import('../bin/retry.ts')).runRetry(config, args),
+  reconcile: async (config, args) => (await import('../bin/reconcile.ts')).runReconcile(config, args),
+  bench: async (config, args) => (await import('../bench/bench.ts')).runBench(config, args),
+  events: async (config, args) => (await import('./commands/events.ts')).runEvents(config, args),
+  failed: async (config, args) => (await import('./commands/failed.ts')).runFailed(config, args),
 };
 
 export async function main(argv: string[]): Promise<void> {
@@ -34,6 +50,11 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     if (isAppError(error, 'CONFIG_INVALID')) {
       process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    // A command's bad flags (see bin/flags.ts).
+    if (isAppError(error, 'INVALID_REQUEST')) {
+      process.stderr.write(`${error.message}\n\n${usage}`);
       process.exit(2);
     }
     process.stderr.write(

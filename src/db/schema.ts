@@ -39,6 +39,8 @@ export interface FailedClaimsTable {
   next_attempt_at: Generated<Date>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** For a dead claim: null until the retry job settles its ticket with the gate, then whether it gave it back. */
+  ticket_returned: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
 }
 
 export interface Schema {

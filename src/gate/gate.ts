@@ -33,6 +33,43 @@ export interface HeldClaim {
   seq: number;
 }
 
+/** A held claim with its user: what reconcile compares with the database. */
+export interface UserTicket extends HeldClaim {
+  userId: UserId;
+}
+
+/** Everything the gate holds for an event, read for reconcile (not atomically: figures may move meanwhile). */
+export interface GateTickets {
+  /** undefined when the gate does not hold the event. */
+  counters: { stock: number; admitted: number; seq: number } | undefined;
+  held: UserTicket[];
+  /** Tickets given back, waiting for the next admissions. */
+  returned: number[];
+}
+
+/** The claims waiting in an event's outbox for the relay, and when the event last admitted one. */
+export interface OutboxContents {
+  claimIds: Set<string>;
+  /** From the stream's last id; undefined when the event has no outbox (never admitted, or Redis lost it). */
+  lastAdmissionMs: number | undefined;
+}
+
+/** What repair-event left in the gate. */
+export interface RepairedFigures {
+  admitted: number;
+  seq: number;
+  /** Tickets within stock that no claim holds, ready for the next admissions. */
+  returned: number;
+}
+
+const entryOf = (ticket: HeldClaim) => `${ticket.claimId}:${ticket.slot}:${ticket.seq}`;
+
+const parseHeld = (held: string): HeldClaim[] =>
+  held.split(',').map((entry) => {
+    const [, claimId = '', slot, seq] = /^(.*):(\d+):(\d+)$/.exec(entry) ?? [];
+    return { claimId, slot: Number(slot), seq: Number(seq) };
+  });
+
 /** The admission window the gate enforces: a close ends it as an end time does. */
 export const windowOf = (event: EventDefinition) => {
   const ends = [event.endsAt, event.closedAt].filter((d): d is Date => d !== null).map((d) => d.getTime());
@@ -117,11 +154,90 @@ export function createGate(redis: GateRedis) {
 
     async listHeldClaims(eventId: EventId, userId: UserId): Promise<HeldClaim[]> {
       const held = await call(`claims of user in event ${eventId}`, () => redis.hGet(gateKeys(eventId).users, userId));
-      if (!held) return [];
-      return held.split(',').map((entry) => {
-        const [claimId = '', slot, seq] = entry.split(':');
-        return { claimId, slot: Number(slot), seq: Number(seq) };
+      return held ? parseHeld(held) : [];
+    },
+
+    async readTickets(eventId: EventId): Promise<GateTickets> {
+      const k = gateKeys(eventId);
+      return call(`tickets of event ${eventId}`, async () => {
+        const [fields, returned] = await Promise.all([redis.hGetAll(k.event), redis.lRange(k.returned, 0, -1)]);
+        const held: UserTicket[] = [];
+        let cursor = '0';
+        do {
+          const page = await redis.hScan(k.users, cursor, { COUNT: 1000 });
+          for (const { field, value } of page.entries) {
+            held.push(...parseHeld(value).map((claim) => ({ ...claim, userId: field })));
+          }
+          cursor = String(page.cursor);
+        } while (cursor !== '0');
+        const counters =
+          fields.stock === undefined
+            ? undefined
+            : { stock: Number(fields.stock), admitted: Number(fields.admitted ?? 0), seq: Number(fields.seq ?? 0) };
+        return { counters, held, returned: returned.map(Number) };
       });
+    },
+
+    async readOutbox(eventId: EventId): Promise<OutboxContents> {
+      const { outbox } = gateKeys(eventId);
+      return call(`outbox of event ${eventId}`, async () => {
+        const claimIds = new Set<string>();
+        if ((await redis.exists(outbox)) === 0) return { claimIds, lastAdmissionMs: undefined };
+        const info = (await redis.xInfoStream(outbox)) as unknown as Record<string, unknown>;
+        const lastId = info['last-generated-id'];
+        let start = '-';
+        for (;;) {
+          const page = (await redis.xRange(outbox, start, '+', { COUNT: 1000 })) ?? [];
+          for (const entry of page) if (entry.message.claimId) claimIds.add(entry.message.claimId);
+          const last = page.at(-1);
+          if (!last || page.length < 1000) break;
+          start = `(${last.id}`;
+        }
+        return { claimIds, lastAdmissionMs: typeof lastId === 'string' ? Number(lastId.split('-')[0]) : undefined };
+      });
+    },
+
+    /** Puts a held claim back in the outbox; returns false when the user no longer holds it. */
+    async redriveClaim(claim: { eventId: EventId; userId: UserId; claimId: string }): Promise<boolean> {
+      const k = gateKeys(claim.eventId);
+      const reply = await call(`redrive-claim for claim ${claim.claimId}`, async () => {
+        const result = await redis.redriveClaim([k.users, k.outbox], [claim.userId, claim.claimId]);
+        // The relay drains the outboxes of active events; a gate re-seeded by hand must be one of them.
+        await redis.sAdd(activeEventsKey, claim.eventId);
+        return result;
+      });
+      return reply === 1;
+    },
+
+    /**
+     * Brings the gate in line with the database (see repair-event.lua): `hold` are the database's claims
+     * the gate must hold, `drop` the dead claims it must stop holding.
+     */
+    async repairEvent(
+      event: EventDefinition,
+      changes: { hold: UserTicket[]; drop: Array<{ userId: UserId; claimId: string }> },
+    ): Promise<RepairedFigures> {
+      const k = gateKeys(event.id);
+      const { startsAtMs, endsAtMs } = windowOf(event);
+      const args = [
+        event.stock,
+        event.perUserLimit,
+        startsAtMs,
+        endsAtMs,
+        changes.drop.length,
+        ...changes.drop.flatMap((d) => [d.userId, d.claimId]),
+        ...changes.hold.flatMap((h) => [h.userId, entryOf(h)]),
+      ];
+      const reply = await call(`repair-event for event ${event.id}`, async () => {
+        const result = await redis.repairEvent([k.event, k.users, k.returned], args);
+        await redis.sAdd(activeEventsKey, event.id);
+        return result;
+      });
+      const [admitted, seq, returned] = Array.isArray(reply) ? (reply as unknown[]) : [];
+      if (typeof admitted === 'number' && typeof seq === 'number' && typeof returned === 'number') {
+        return { admitted, seq, returned };
+      }
+      throw new AppError('GATE_BAD_REPLY', `repair-event returned ${JSON.stringify(reply)} for event ${event.id}`);
     },
 
     async ping(): Promise<void> {

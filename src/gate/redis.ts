@@ -19,6 +19,8 @@ const gateScripts = {
   seedEvent: luaScript('seed-event.lua', 2),
   endEvent: luaScript('end-event.lua', 1),
   returnTicket: luaScript('return-ticket.lua', 3),
+  redriveClaim: luaScript('redrive-claim.lua', 2),
+  repairEvent: luaScript('repair-event.lua', 3),
 };
 
 type GateScripts = typeof gateScripts;

@@ -1,0 +1,257 @@
+import { type AdminEvent, type Api, ApiError, createApi } from './api.ts';
+import { type Chart, type ChartPoint, createChart } from './chart.ts';
+import { formatCount, type LiveFrame, renderFrame, stateLabels } from './figures.ts';
+import { readEventStream } from './sse.ts';
+import './style.css';
+
+// sessionStorage: the token lives as long as this tab, and is never put in a URL.
+const tokenKey = 'firstcome.adminToken';
+const listRefreshMs = 5000;
+const reconnectMs = 2000;
+
+const byId = <T extends HTMLElement = HTMLElement>(id: string) => {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`the page has no #${id}`);
+  return element as T;
+};
+
+const ui = {
+  signOut: byId<HTMLButtonElement>('sign-out'),
+  signInScreen: byId('sign-in-screen'),
+  signInForm: byId<HTMLFormElement>('sign-in-form'),
+  signInError: byId('sign-in-error'),
+  dashboard: byId('dashboard-screen'),
+  eventList: byId<HTMLUListElement>('event-list'),
+  eventListEmpty: byId('event-list-empty'),
+  createForm: byId<HTMLFormElement>('create-form'),
+  createError: byId('create-error'),
+  noSelection: byId('no-selection'),
+  eventView: byId('event-view'),
+  eventName: byId('event-name'),
+  eventId: byId('event-id'),
+  eventWindow: byId('event-window'),
+  eventState: byId('event-state'),
+  closeEvent: byId<HTMLButtonElement>('close-event'),
+  trouble: byId('trouble'),
+  chart: byId('chart'),
+};
+
+let api: Api | undefined;
+let events: AdminEvent[] = [];
+let selected: string | undefined;
+let watching: { eventId: string; abort: AbortController; chart: Chart } | undefined;
+let listTimer: number | undefined;
+
+/** A text field of a form ('' when missing). */
+const field = (form: FormData, name: string) => {
+  const value = form.get(name);
+  return typeof value === 'string' ? value.trim() : '';
+};
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function signOut(message = ''): void {
+  sessionStorage.removeItem(tokenKey);
+  api = undefined;
+  stopWatching();
+  window.clearInterval(listTimer);
+  ui.dashboard.hidden = true;
+  ui.signOut.hidden = true;
+  ui.signInScreen.hidden = false;
+  ui.signInError.textContent = message;
+}
+
+/** Any 401 means the token is wrong or was changed on the server: back to the sign-in form. */
+function handleApiError(error: unknown, shown: HTMLElement): void {
+  if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+    signOut(error.message);
+    return;
+  }
+  shown.textContent = describe(error);
+}
+
+async function signIn(token: string): Promise<void> {
+  const candidate = createApi(token);
+  events = await candidate.listEvents();
+  api = candidate;
+  sessionStorage.setItem(tokenKey, token);
+  ui.signInScreen.hidden = true;
+  ui.dashboard.hidden = false;
+  ui.signOut.hidden = false;
+  renderList();
+  listTimer = window.setInterval(() => void refreshList(), listRefreshMs);
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('event');
+  select(fromHash && events.some((e) => e.id === fromHash) ? fromHash : events[0]?.id);
+}
+
+async function refreshList(): Promise<void> {
+  if (!api) return;
+  try {
+    events = await api.listEvents();
+    renderList();
+  } catch (error) {
+    handleApiError(error, ui.createError);
+  }
+}
+
+function renderList(): void {
+  ui.eventListEmpty.hidden = events.length > 0;
+  ui.eventList.replaceChildren(
+    ...events.map((event) => {
+      const item = document.createElement('li');
+      const button = document.createElement('button');
+      button.className = `event-item${event.id === selected ? ' selected' : ''}`;
+      button.dataset.eventId = event.id;
+      const name = document.createElement('span');
+      name.className = 'event-item-name';
+      name.textContent = event.name;
+      const meta = document.createElement('span');
+      meta.className = 'event-item-meta';
+      meta.textContent = `${formatCount(event.remaining)} / ${formatCount(event.stock)} left`;
+      const badge = document.createElement('span');
+      badge.className = `badge ${event.state}`;
+      badge.textContent = stateLabels[event.state];
+      button.append(name, badge, meta);
+      button.addEventListener('click', () => select(event.id));
+      item.append(button);
+      return item;
+    }),
+  );
+}
+
+function stopWatching(): void {
+  watching?.abort.abort();
+  watching?.chart.destroy();
+  watching = undefined;
+}
+
+function select(eventId: string | undefined): void {
+  selected = eventId;
+  renderList();
+  ui.noSelection.hidden = eventId !== undefined;
+  ui.eventView.hidden = eventId === undefined;
+  if (watching?.eventId === eventId) return;
+  stopWatching();
+  if (eventId === undefined) return;
+  history.replaceState(null, '', `#event=${encodeURIComponent(eventId)}`);
+  const known = events.find((e) => e.id === eventId);
+  ui.eventName.textContent = known?.name ?? eventId;
+  ui.eventId.textContent = eventId;
+  ui.eventView.querySelectorAll<HTMLElement>('[data-figure]').forEach((element) => (element.textContent = '—'));
+  const chart = createChart(ui.chart);
+  if (known) chart.setStock(known.stock);
+  watching = { eventId, abort: new AbortController(), chart };
+  void watch(watching);
+}
+
+function showFrame(frame: LiveFrame, chart: Chart): void {
+  renderFrame(ui.eventView, frame);
+  ui.eventName.textContent = frame.event.name;
+  const state = frame.event.state;
+  ui.eventState.className = `badge ${state ?? ''}`;
+  ui.eventState.textContent = state ? stateLabels[state] : 'unknown';
+  ui.eventState.dataset.state = state ?? '';
+  ui.closeEvent.disabled = state === 'ended';
+  const span = [
+    frame.event.startsAt && `from ${new Date(frame.event.startsAt).toLocaleString()}`,
+    frame.event.endsAt && `until ${new Date(frame.event.endsAt).toLocaleString()}`,
+  ];
+  ui.eventWindow.textContent = `${span.filter(Boolean).join(' ') || 'no time window'} · ${frame.event.perUserLimit} per user`;
+  ui.trouble.hidden = frame.trouble.length === 0;
+  ui.trouble.textContent = frame.trouble.join(' · ');
+  chart.setStock(frame.event.stock);
+  chart.add([{ atMs: frame.atMs, admitted: frame.admitted, issued: frame.issued }]);
+  updateListEntry(frame);
+}
+
+/** The list refreshes every few seconds; the watched event's entry keeps up with its live figures. */
+function updateListEntry(frame: LiveFrame): void {
+  const listed = events.find((e) => e.id === frame.event.id);
+  if (!listed || frame.remaining === null || frame.event.state === null) return;
+  if (listed.remaining === frame.remaining && listed.state === frame.event.state) return;
+  listed.remaining = frame.remaining;
+  listed.state = frame.event.state;
+  renderList();
+}
+
+/** Keeps one stream open for the selected event, reconnecting after a dropped connection. */
+async function watch(target: NonNullable<typeof watching>): Promise<void> {
+  const { eventId, abort, chart } = target;
+  while (!abort.signal.aborted && api) {
+    try {
+      await readEventStream(
+        `/admin/stream/events/${encodeURIComponent(eventId)}`,
+        api.token,
+        (message) => {
+          if (message.event === 'history') chart.add(JSON.parse(message.data) as ChartPoint[]);
+          else if (message.event === 'figures') showFrame(JSON.parse(message.data) as LiveFrame, chart);
+          else if (message.event === 'trouble') {
+            ui.trouble.hidden = false;
+            ui.trouble.textContent = (JSON.parse(message.data) as { message: string }).message;
+          }
+        },
+        abort.signal,
+      );
+    } catch (error) {
+      if (abort.signal.aborted) return;
+      if (error instanceof ApiError && error.status !== 503) {
+        handleApiError(error, ui.trouble);
+        ui.trouble.hidden = false;
+        if (error.status === 401 || error.status === 403 || error.status === 404) return;
+      } else {
+        ui.trouble.hidden = false;
+        ui.trouble.textContent = `Live figures interrupted (${describe(error)}); reconnecting…`;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, reconnectMs));
+  }
+}
+
+ui.signInForm.addEventListener('submit', (submit) => {
+  submit.preventDefault();
+  ui.signInError.textContent = '';
+  signIn(field(new FormData(ui.signInForm), 'token')).catch((error: unknown) => {
+    ui.signInError.textContent =
+      error instanceof ApiError && error.status === 401 ? 'That token is not the admin token.' : describe(error);
+  });
+});
+
+ui.signOut.addEventListener('click', () => signOut());
+
+ui.createForm.addEventListener('submit', (submit) => {
+  submit.preventDefault();
+  if (!api) return;
+  const form = new FormData(ui.createForm);
+  const id = field(form, 'id');
+  const perUserLimit = Number(field(form, 'perUserLimit') || 1);
+  ui.createError.textContent = '';
+  api
+    .createEvent({
+      name: field(form, 'name'),
+      stock: Number(field(form, 'stock')),
+      perUserLimit,
+      ...(id ? { id } : {}),
+    })
+    .then(async (created) => {
+      ui.createForm.reset();
+      await refreshList();
+      select(created.id);
+    })
+    .catch((error: unknown) => handleApiError(error, ui.createError));
+});
+
+ui.closeEvent.addEventListener('click', () => {
+  if (!api || !selected) return;
+  if (!window.confirm(`Close ${selected}? Every claim after this answers 409 ended.`)) return;
+  api
+    .closeEvent(selected)
+    .then(() => refreshList())
+    .catch((error: unknown) => {
+      handleApiError(error, ui.trouble);
+      ui.trouble.hidden = false;
+    });
+});
+
+const saved = sessionStorage.getItem(tokenKey);
+if (saved) signIn(saved).catch(() => signOut('Please sign in again.'));
+else signOut();

@@ -1,0 +1,135 @@
+import { Ajv } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminToken, useDatabase, useRedis } from '../../test/harness.ts';
+import { createGate } from '../gate/gate.ts';
+import { createVerdictCache } from '../gate/verdict-cache.ts';
+import { createMetrics } from '../metrics.ts';
+import { buildApp } from './app.ts';
+import { createAuth } from './auth.ts';
+
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+  >;
+}
+
+// ajv-formats is CommonJS; its default export arrives wrapped under Node's ESM loader.
+const addFormats = addFormatsPlugin as unknown as typeof addFormatsPlugin.default;
+
+/** CONTRACT.md's HTTP API, plus the dashboard's stream. */
+const contractRoutes = [
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'GET /events/{id}',
+  'POST /events/{id}/claims',
+  'GET /events/{id}/claims/me',
+  'POST /admin/events',
+  'GET /admin/events',
+  'GET /admin/events/{id}',
+  'POST /admin/events/{id}/close',
+  'GET /admin/stream/events/{id}',
+];
+
+describe('OpenAPI at /docs', () => {
+  const t = useDatabase();
+  const r = useRedis();
+  let app: ReturnType<typeof buildApp>;
+  let doc: OpenApiDocument;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+
+  beforeAll(async () => {
+    app = buildApp({
+      db: t.db,
+      redis: r.redis,
+      gate: createGate(r.redis),
+      verdicts: createVerdictCache(),
+      auth: createAuth({ mode: 'trusted-header', userIdHeader: 'x-user-id', adminToken }),
+      metrics: createMetrics(),
+    });
+    const response = await app.inject({ method: 'GET', url: '/docs/json' });
+    expect(response.statusCode).toBe(200);
+    doc = response.json<OpenApiDocument>();
+  });
+  afterAll(async () => app.close());
+
+  /** The answer's status is documented for the route, and its body matches the documented schema. */
+  function expectDocumented(route: string, response: LightMyRequestResponse, status: number): void {
+    expect(response.statusCode, `${route}: ${response.body}`).toBe(status);
+    const [method = '', path = ''] = route.split(' ');
+    const documented = doc.paths[path]?.[method.toLowerCase()]?.responses[String(status)];
+    expect(documented, `${route} documents ${status}`).toBeDefined();
+    const json = documented?.content?.['application/json'];
+    if (!json) return;
+    const validate = ajv.compile(json.schema);
+    expect(validate(response.json()), `${route} ${status}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+  }
+
+  const admin = { authorization: `Bearer ${adminToken}` };
+  const call = (method: 'GET' | 'POST', url: string, headers: Record<string, string> = {}, payload?: object) =>
+    app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+
+  it('documents exactly the routes of CONTRACT.md and the dashboard stream, and serves the UI', async () => {
+    expect(doc.openapi).toBe('3.1.0');
+    const documented = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(documented.sort()).toEqual([...contractRoutes].sort());
+    const ui = await call('GET', '/docs/');
+    expect(ui.statusCode).toBe(200);
+    expect(ui.headers['content-type']).toMatch(/text\/html/);
+  });
+
+  it('matches the real answers of every route, errors included', async () => {
+    const id = r.eventId();
+    expectDocumented('GET /healthz', await call('GET', '/healthz'), 200);
+    expectDocumented('GET /readyz', await call('GET', '/readyz'), 200);
+    expectDocumented('GET /metrics', await call('GET', '/metrics'), 200);
+
+    const create = { id, name: 'Docs drop', stock: 2, perUserLimit: 1 };
+    expectDocumented('POST /admin/events', await call('POST', '/admin/events', admin, create), 201);
+    expectDocumented('POST /admin/events', await call('POST', '/admin/events', admin, create), 409);
+    expectDocumented('POST /admin/events', await call('POST', '/admin/events', admin, { ...create, stock: 0 }), 400);
+    expectDocumented('POST /admin/events', await call('POST', '/admin/events', {}, create), 401);
+
+    expectDocumented('GET /events/{id}', await call('GET', `/events/${id}`), 200);
+    expectDocumented('GET /events/{id}', await call('GET', `/events/${r.eventId()}`), 404);
+
+    const claim = (user?: string) => call('POST', `/events/${id}/claims`, user ? { 'x-user-id': user } : {});
+    expectDocumented('POST /events/{id}/claims', await claim('ann'), 202);
+    expectDocumented('POST /events/{id}/claims', await claim('ann'), 409);
+    expectDocumented('POST /events/{id}/claims', await claim(), 401);
+    expectDocumented(
+      'GET /events/{id}/claims/me',
+      await call('GET', `/events/${id}/claims/me`, { 'x-user-id': 'ann' }),
+      200,
+    );
+    expectDocumented('GET /events/{id}/claims/me', await call('GET', `/events/${id}/claims/me`), 401);
+
+    expectDocumented('GET /admin/events', await call('GET', '/admin/events', admin), 200);
+    expectDocumented('GET /admin/events', await call('GET', '/admin/events'), 401);
+    expectDocumented('GET /admin/events/{id}', await call('GET', `/admin/events/${id}`, admin), 200);
+    expectDocumented('GET /admin/events/{id}', await call('GET', `/admin/events/${r.eventId()}`, admin), 404);
+    expectDocumented('GET /admin/stream/events/{id}', await call('GET', `/admin/stream/events/${id}`), 401);
+    expectDocumented(
+      'GET /admin/stream/events/{id}',
+      await call('GET', `/admin/stream/events/${r.eventId()}`, admin),
+      404,
+    );
+
+    expectDocumented('POST /admin/events/{id}/close', await call('POST', `/admin/events/${id}/close`, admin), 200);
+    expectDocumented(
+      'POST /admin/events/{id}/close',
+      await call('POST', `/admin/events/${r.eventId()}/close`, admin),
+      404,
+    );
+    const ended = await claim('bob');
+    expectDocumented('POST /events/{id}/claims', ended, 409);
+    expect(ended.json()).toMatchObject({ error: 'ended' });
+  });
+});

@@ -1,0 +1,116 @@
+import type { EventId, EventState } from '../claim.ts';
+import { countCoupons } from '../db/coupons.ts';
+import type { Database } from '../db/database.ts';
+import { countFailedClaimsByState, type FailedClaimCounts } from '../db/failed-claim-reports.ts';
+import { gateKeys, outboxGroup } from '../gate/keys.ts';
+import type { GateRedis } from '../gate/redis.ts';
+import type { ClaimTally, OutcomeCounts } from './claim-tally.ts';
+import type { EventCatalog } from './event-catalog.ts';
+import { stateOf } from './event-views.ts';
+import type { KafkaLag, KafkaLagReading } from './kafka-lag.ts';
+
+export interface OutboxFigures {
+  /** Admitted claims not yet acknowledged by Kafka: not yet read by a relay, plus read and unacknowledged. */
+  backlog: number;
+  /** Read by a relay, not yet acknowledged by Kafka. */
+  pending: number;
+}
+
+/** One reading of an event; a figure is null when the store that holds it did not answer. */
+export interface EventReading {
+  atMs: number;
+  event: {
+    id: EventId;
+    name: string;
+    stock: number;
+    perUserLimit: number;
+    startsAt: string | null;
+    endsAt: string | null;
+    state: EventState | null;
+  };
+  admitted: number | null;
+  remaining: number | null;
+  issued: number | null;
+  failures: (Omit<FailedClaimCounts, 'nextAttemptAt'> & { nextAttemptAt: string | null }) | null;
+  outbox: OutboxFigures | null;
+  kafka: KafkaLagReading;
+  /** Claims answered by this API process, by outcome, since it started. */
+  answered: OutcomeCounts;
+  /** Which stores did not answer, in words for the operator. */
+  trouble: string[];
+}
+
+export interface LiveFiguresDeps {
+  db: Database;
+  redis: GateRedis;
+  catalog: EventCatalog;
+  tally: ClaimTally;
+  kafkaLag?: KafkaLag | undefined;
+}
+
+const noKafka: KafkaLagReading = { lag: null, reason: 'this API process was not given the Kafka brokers' };
+
+const settle = async <T>(what: string, trouble: string[], read: () => Promise<T>): Promise<T | null> => {
+  try {
+    return await read();
+  } catch (error) {
+    trouble.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+};
+
+/** Reads everything the dashboard shows of one event, each store on its own so one outage hides only its figures. */
+export function createLiveFigures({ db, redis, catalog, tally, kafkaLag }: LiveFiguresDeps) {
+  async function readOutbox(eventId: EventId): Promise<OutboxFigures> {
+    const key = gateKeys(eventId).outbox;
+    const [length, groups] = await Promise.all([
+      redis.xLen(key),
+      // XINFO GROUPS fails on a stream that does not exist yet (no claim admitted).
+      redis.xInfoGroups(key).catch(() => []),
+    ]);
+    const group = groups.find((g) => String(g.name) === outboxGroup);
+    if (!group) return { backlog: length, pending: 0 };
+    const pending = Number(group.pending);
+    // Redis cannot count the unread entries after some deletions (lag is null then); the stream's
+    // length is an upper bound, and the relay trims what Kafka acknowledged.
+    const unread = group.lag === null ? Math.max(0, length - pending) : Number(group.lag);
+    return { backlog: unread + pending, pending };
+  }
+
+  return {
+    async read(eventId: EventId): Promise<EventReading> {
+      const event = await catalog.find(eventId);
+      const trouble: string[] = [];
+      const [figures, issued, failures, outbox, kafka] = await Promise.all([
+        settle('Redis', trouble, () => catalog.figuresOf(event)),
+        settle('PostgreSQL', trouble, () => countCoupons(db, eventId)),
+        settle('PostgreSQL', trouble, () => countFailedClaimsByState(db, eventId)),
+        settle('Redis', trouble, () => readOutbox(eventId)),
+        kafkaLag ? kafkaLag.read() : noKafka,
+      ]);
+      const atMs = Date.now();
+      return {
+        atMs,
+        event: {
+          id: event.id,
+          name: event.name,
+          stock: event.stock,
+          perUserLimit: event.perUserLimit,
+          startsAt: event.startsAt?.toISOString() ?? null,
+          endsAt: event.endsAt?.toISOString() ?? null,
+          state: figures ? stateOf(event, figures, atMs) : null,
+        },
+        admitted: figures?.admitted ?? null,
+        remaining: figures ? Math.max(0, event.stock - figures.admitted) : null,
+        issued,
+        failures: failures && { ...failures, nextAttemptAt: failures.nextAttemptAt?.toISOString() ?? null },
+        outbox,
+        kafka,
+        answered: tally.read(eventId),
+        trouble: [...new Set(trouble)],
+      };
+    },
+  };
+}
+
+export type LiveFigures = ReturnType<typeof createLiveFigures>;

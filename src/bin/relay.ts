@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { connectRedis, createRedis, type GateRedis } from '../gate/redis.ts';
+import { waitForClaimsTopic } from '../kafka/claims-topic.ts';
+import { uniqueInstanceName } from '../kafka/kafka-options.ts';
+import { createMetrics, type Metrics } from '../metrics.ts';
+import { createClaimProducer } from '../relay/claim-producer.ts';
+import { createOutboxReader } from '../relay/outbox-reader.ts';
+import { createRelay } from '../relay/relay.ts';
+import { createLogger, onShutdown } from './runtime.ts';
+
+/** The relay role on connections it is given; returns at once, and `stop` finishes the batch in hand. */
+export function startRelay({
+  config,
+  log,
+  redis,
+  metrics,
+}: {
+  config: Config;
+  log: Logger;
+  redis: GateRedis;
+  metrics: Metrics;
+}) {
+  const kafka = { brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC };
+  const consumerName = uniqueInstanceName('relay');
+  const reader = createOutboxReader(redis, {
+    consumerName,
+    batchSize: config.RELAY_BATCH_SIZE,
+    claimIdleMs: config.RELAY_CLAIM_IDLE_MS,
+  });
+  const producer = createClaimProducer(kafka);
+  const relay = createRelay(
+    { reader, producer, log, metrics },
+    { batchSize: config.RELAY_BATCH_SIZE, takeOverEveryMs: Math.min(5000, Math.ceil(config.RELAY_CLAIM_IDLE_MS / 4)) },
+  );
+  const stopping = new AbortController();
+  const running = (async () => {
+    const ready = await waitForClaimsTopic(kafka, config.KAFKA_PARTITIONS, {
+      signal: stopping.signal,
+      onRetry: (error, attempt) => {
+        if (attempt === 1) {
+          log.warn({ err: error }, `relay: cannot reach Kafka at ${kafka.brokers.join(',')} yet; retrying`);
+        }
+      },
+    });
+    if (ready) {
+      log.info({ consumerName, topic: kafka.topic }, 'relay running');
+      await relay.run();
+    }
+  })();
+  return {
+    async stop(): Promise<void> {
+      stopping.abort();
+      await relay.stop();
+      await running;
+      await producer.close();
+    },
+  };
+}
+
+/** `firstcome relay`: needs Redis and Kafka only, not the database. */
+export async function runRelay(config: Config): Promise<void> {
+  const log = createLogger(config, 'firstcome-relay');
+  let lastRedisError = '';
+  const redis = await connectRedis(
+    createRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }),
+    (error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== lastRedisError) log.warn({ err: error }, 'Redis connection trouble');
+      lastRedisError = message;
+    },
+  );
+  const relay = startRelay({ config, log, redis, metrics: createMetrics() });
+  onShutdown(log, async () => {
+    await relay.stop();
+    await redis.close();
+  });
+}

@@ -1,0 +1,57 @@
+import type { Config } from '../config.ts';
+import { waitForClaimsTopic } from '../kafka/claims-topic.ts';
+import { createWorker } from '../worker/worker.ts';
+import { startRetryJob } from './retry.ts';
+import { closeRuntime, createLogger, onShutdown, openRuntime, type Runtime } from './runtime.ts';
+
+/** Every worker of a topic shares one consumer group, so a topic's partitions are split among them. */
+export const workerGroupId = (topic: string) => `firstcome-worker.${topic}`;
+
+/** The worker role on connections it is given; returns at once, and `stop` writes and commits the batch in hand. */
+export function startWorker({ config, log, db, metrics }: Pick<Runtime, 'config' | 'log' | 'db' | 'metrics'>) {
+  const kafka = { brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC };
+  const worker = createWorker(
+    { db, kafka, log, metrics },
+    {
+      groupId: workerGroupId(kafka.topic),
+      batchSize: config.WORKER_BATCH_SIZE,
+      flushIntervalMs: config.WORKER_FLUSH_INTERVAL_MS,
+      maxWritesPerSec: config.DB_MAX_WRITES_PER_SEC,
+    },
+  );
+  const stopping = new AbortController();
+  const running = (async () => {
+    const ready = await waitForClaimsTopic(kafka, config.KAFKA_PARTITIONS, {
+      signal: stopping.signal,
+      onRetry: (error, attempt) => {
+        if (attempt === 1) {
+          log.warn({ err: error }, `worker: cannot reach Kafka at ${kafka.brokers.join(',')} yet; retrying`);
+        }
+      },
+    });
+    if (ready) {
+      log.info({ topic: kafka.topic, maxWritesPerSec: config.DB_MAX_WRITES_PER_SEC }, 'worker running');
+      await worker.run();
+    }
+  })();
+  return {
+    async stop(): Promise<void> {
+      stopping.abort();
+      await worker.stop();
+      await running;
+    },
+  };
+}
+
+/** `firstcome worker`: migrates the database, then writes coupons until SIGTERM. */
+export async function runWorker(config: Config): Promise<void> {
+  const log = createLogger(config, 'firstcome-worker');
+  const runtime = await openRuntime(config, log);
+  const worker = startWorker(runtime);
+  const retryJob = startRetryJob(runtime);
+  onShutdown(log, async () => {
+    await retryJob.stop();
+    await worker.stop();
+    await closeRuntime(runtime);
+  });
+}

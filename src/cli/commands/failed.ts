@@ -1,0 +1,160 @@
+import { pino } from 'pino';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { closeRuntime, openRuntime } from '../../bin/runtime.ts';
+import { retryPassOptionsOf } from '../../bin/retry.ts';
+import type { Config } from '../../config.ts';
+import { createDatabase } from '../../db/database.ts';
+import {
+  type FailedClaimRow,
+  listFailedClaims,
+  makeFailedClaimsDue,
+  sumFailedClaimAttempts,
+} from '../../db/failed-claim-reports.ts';
+import type { FailedClaimState } from '../../db/schema.ts';
+import { createGate } from '../../gate/gate.ts';
+import { redriveFailedClaims } from '../../retry/redrive-failed-claims.ts';
+import type { Output } from './events.ts';
+import { parseCommand, positiveInteger, usageError, wantsHelp } from './parse.ts';
+import { createProgressBar } from './progress-bar.ts';
+import { formatRecord, formatTable } from './table.ts';
+
+export const failedUsage = `Usage: firstcome failed <list|retry> [flags]
+
+  failed list [--event ID] [--state retrying,dead,issued|all] [--limit N] [--json]
+      claims the worker could not issue; by default those not issued yet (retrying and dead), newest first,
+      at most 50
+  failed retry [--event ID] [--claim ID]... [--json]
+      makes the selected waiting claims due now and runs one pass of the retry job (a progress bar shows
+      it); dead claims gave their ticket back to the gate and are never retried
+
+Reads and writes the database at DATABASE_URL (and the gate at REDIS_URL for retry), like \`firstcome retry\`.
+`;
+
+const stdio: Output = { out: (text) => process.stdout.write(text), err: process.stderr };
+const states: FailedClaimState[] = ['retrying', 'dead', 'issued'];
+
+function parseStates(value: string | undefined): FailedClaimState[] {
+  if (value === undefined) return ['retrying', 'dead'];
+  if (value === 'all') return states;
+  const picked = value.split(',').map((s) => s.trim());
+  const unknown = picked.filter((s) => !states.includes(s as FailedClaimState));
+  if (unknown.length > 0) throw usageError('failed', `--state: unknown state ${unknown.join(', ')}`);
+  return picked as FailedClaimState[];
+}
+
+const dueIn = (at: Date, nowMs: number) => {
+  const seconds = Math.round((at.getTime() - nowMs) / 1000);
+  return seconds <= 0 ? 'due' : seconds < 120 ? `in ${seconds}s` : `in ${Math.round(seconds / 60)}m`;
+};
+
+const claimColumns = (nowMs: number) => [
+  { header: 'CLAIM', value: (c: FailedClaimRow) => c.claimId },
+  { header: 'EVENT', value: (c: FailedClaimRow) => c.eventId },
+  { header: 'USER', value: (c: FailedClaimRow) => c.userId, maxWidth: 24 },
+  { header: 'STATE', value: (c: FailedClaimRow) => c.state },
+  { header: 'ATTEMPTS', value: (c: FailedClaimRow) => c.attempts },
+  { header: 'NEXT', value: (c: FailedClaimRow) => (c.state === 'retrying' ? dueIn(c.nextAttemptAt, nowMs) : '-') },
+  { header: 'REASON', value: (c: FailedClaimRow) => c.error, maxWidth: 60 },
+];
+
+/** `firstcome failed ...`: failed claims, straight from the database, like the retry job that owns them. */
+export async function runFailed(config: Config, args: string[], output: Output = stdio): Promise<void> {
+  if (wantsHelp(args)) {
+    output.out(failedUsage);
+    return;
+  }
+  const { values, positionals } = parseCommand('failed', args, {
+    event: { type: 'string' },
+    state: { type: 'string' },
+    limit: { type: 'string' },
+    claim: { type: 'string', multiple: true },
+    json: { type: 'boolean', default: false },
+  });
+  const [action, ...extra] = positionals;
+  if (extra.length > 0) throw usageError('failed', `unexpected arguments: ${extra.join(' ')}`);
+  switch (action) {
+    case 'list':
+      return listCommand(config, values, output);
+    case 'retry':
+      return retryCommand(config, values, output);
+    default:
+      throw usageError('failed', action ? `unknown action "${action}"` : 'which action?');
+  }
+}
+
+async function listCommand(
+  config: Config,
+  values: {
+    event?: string | undefined;
+    state?: string | undefined;
+    limit?: string | undefined;
+    json?: boolean | undefined;
+  },
+  output: Output,
+): Promise<void> {
+  const limit = positiveInteger('failed', 'limit', values.limit) ?? 50;
+  const db = createDatabase({ url: config.DATABASE_URL, poolSize: 1 });
+  try {
+    const claims = await listFailedClaims(db, { eventId: values.event, states: parseStates(values.state), limit });
+    if (values.json) {
+      output.out(`${JSON.stringify(claims)}\n`);
+    } else if (claims.length === 0) {
+      output.out('no failed claims\n');
+    } else {
+      output.out(formatTable(claims, claimColumns(Date.now())));
+      if (claims.length === limit) output.out(`(the first ${limit}; --limit shows more)\n`);
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function retryCommand(
+  config: Config,
+  values: { event?: string | undefined; claim?: string[] | undefined; json?: boolean | undefined },
+  output: Output,
+): Promise<void> {
+  const filter = { eventId: values.event, claimIds: values.claim };
+  // Logs go to stderr: stdout is the command's answer.
+  const log = pino({ name: 'firstcome-failed', level: config.LOG_LEVEL }, pino.destination(2));
+  const runtime = await openRuntime(config, log);
+  const bar = createProgressBar('retrying', output.err);
+  let isRunning = true;
+  try {
+    const attemptsBefore = await sumFailedClaimAttempts(runtime.db, filter);
+    const selected = await makeFailedClaimsDue(runtime.db, filter);
+    const showProgress = async () => {
+      while (isRunning) {
+        const done = (await sumFailedClaimAttempts(runtime.db, filter).catch(() => attemptsBefore)) - attemptsBefore;
+        bar.update(Math.min(done, selected), selected);
+        await sleep(250);
+      }
+    };
+    const progress = showProgress();
+    const pass = redriveFailedClaims(
+      { db: runtime.db, gate: createGate(runtime.redis), redis: runtime.redis },
+      retryPassOptionsOf(config),
+    ).finally(() => (isRunning = false));
+    const [summary] = await Promise.all([pass, progress]);
+    bar.update(selected, selected);
+    bar.finish();
+    if (values.json) {
+      output.out(`${JSON.stringify({ selected, ...summary })}\n`);
+    } else {
+      output.out(
+        formatRecord([
+          ['made due', `${selected} waiting claims`],
+          ['issued', summary.issued],
+          ['retrying', `${summary.retrying} (refused again; the retry job tries later)`],
+          ['dead', `${summary.dead} (can never be issued)`],
+          ['tickets returned', `${summary.ticketsReturned} (dead claims' tickets back in the gate)`],
+          ['tickets kept', summary.ticketsKept],
+        ]),
+      );
+    }
+  } finally {
+    isRunning = false;
+    bar.finish();
+    await closeRuntime(runtime);
+  }
+}

@@ -1,0 +1,155 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { AdmittedClaim, EventId } from '../claim.ts';
+import type { Metrics } from '../metrics.ts';
+import type { ClaimProducer } from './claim-producer.ts';
+import type { OutboxEntry, OutboxReader } from './outbox-reader.ts';
+
+export interface RelayOptions {
+  /** Entries read per event and call; a full batch means more may wait. */
+  batchSize: number;
+  /** How often the set of active events is read again. @defaultValue 1000 */
+  eventsRefreshMs?: number;
+  /** Pause between polls when no outbox held anything. @defaultValue 20 */
+  idlePollMs?: number;
+  /** How often entries left pending by a dead relay are looked for. @defaultValue 1000 */
+  takeOverEveryMs?: number;
+}
+
+export interface RelayDeps {
+  reader: OutboxReader;
+  producer: ClaimProducer;
+  log: Logger;
+  metrics: Pick<Metrics, 'relayedClaims' | 'relayBacklog' | 'relayLagSeconds'>;
+}
+
+const backoffMs = (failures: number) => Math.min(100 * 2 ** failures, 2000);
+/** An event that had entries this recently is polled on every cycle; others once per events refresh. */
+const busyForMs = 5000;
+/** A log line per this period with something moved: one line per drop, not one per claim. */
+const summaryEveryMs = 10_000;
+const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => undefined);
+
+/**
+ * Moves admitted claims from the gate's outbox streams to Kafka, at least once: entries are
+ * acknowledged and deleted only after Kafka acknowledged them, so a crash at any point leaves them
+ * pending, and this or another relay sends them again.
+ */
+export function createRelay({ reader, producer, log, metrics }: RelayDeps, options: RelayOptions) {
+  const { batchSize, eventsRefreshMs = 1000, idlePollMs = 20, takeOverEveryMs = 1000 } = options;
+  const stopping = new AbortController();
+  let running: Promise<void> | undefined;
+  let events: EventId[] = [];
+  let eventsReadAt = -Infinity;
+  let takenOverAt = -Infinity;
+  const busyAt = new Map<EventId, number>();
+
+  async function readEntries(): Promise<Array<[EventId, OutboxEntry[]]>> {
+    const now = Date.now();
+    const refresh = now - eventsReadAt >= eventsRefreshMs;
+    if (refresh) {
+      events = await reader.listEvents();
+      eventsReadAt = now;
+      for (const eventId of busyAt.keys()) if (!events.includes(eventId)) busyAt.delete(eventId);
+    }
+    const takeOver = now - takenOverAt >= takeOverEveryMs;
+    if (takeOver) takenOverAt = now;
+    // Ended events stay listed; polling only busy ones on every cycle keeps an idle relay cheap.
+    const polled = refresh || takeOver ? events : events.filter((e) => now - (busyAt.get(e) ?? -Infinity) < busyForMs);
+    const results = await Promise.allSettled(
+      polled.map(
+        async (eventId) => [eventId, await (takeOver ? reader.claimStale(eventId) : reader.readNew(eventId))] as const,
+      ),
+    );
+    const read: Array<[EventId, OutboxEntry[]]> = [];
+    for (const [i, result] of results.entries()) {
+      if (result.status === 'fulfilled') read.push([...result.value]);
+      else log.warn({ err: result.reason, eventId: polled[i] }, 'relay: reading an outbox failed; will retry');
+    }
+    if (read.length === 0 && results.length > 0) throw (results[0] as PromiseRejectedResult).reason;
+    for (const [eventId, entries] of read) if (entries.length > 0) busyAt.set(eventId, now);
+    // A full batch of stale entries means more may wait: take them over on the next cycle too.
+    if (takeOver && read.some(([, entries]) => entries.length >= batchSize)) takenOverAt = -Infinity;
+    return read.filter(([, entries]) => entries.length > 0);
+  }
+
+  /** Retries until Kafka takes the claims; gives up only when the relay stops (the entries stay pending). */
+  async function publishUntilAcknowledged(claims: AdmittedClaim[]): Promise<boolean> {
+    for (let failures = 0; ; failures++) {
+      try {
+        await producer.publishClaims(claims);
+        if (failures > 0) log.info({ claims: claims.length }, 'relay: Kafka acknowledged again');
+        return true;
+      } catch (error) {
+        if (failures === 0) log.warn({ err: error }, 'relay: Kafka did not acknowledge; retrying with backoff');
+        if (stopping.signal.aborted) return false;
+        await pause(backoffMs(failures), stopping.signal);
+      }
+    }
+  }
+
+  async function relayOnce(): Promise<number> {
+    const read = await readEntries();
+    const claims = read.flatMap(([, entries]) => entries.map((e) => e.claim));
+    if (claims.length === 0) return 0;
+    metrics.relayBacklog.set(claims.length);
+    if (!(await publishUntilAcknowledged(claims))) return 0;
+    await Promise.all(
+      read.map(([eventId, entries]) =>
+        reader.acknowledge(
+          eventId,
+          entries.map((e) => e.id),
+        ),
+      ),
+    );
+    metrics.relayBacklog.set(0);
+    metrics.relayedClaims.inc(claims.length);
+    const ackedAtMs = Date.now();
+    for (const { admittedAtMs } of claims) {
+      // A malformed outbox entry has no admission time; it is relayed all the same, for the worker to judge.
+      if (Number.isFinite(admittedAtMs)) metrics.relayLagSeconds.observe((ackedAtMs - admittedAtMs) / 1000);
+    }
+    return claims.length;
+  }
+
+  async function loop(): Promise<void> {
+    let movedSinceSummary = 0;
+    const summary = setInterval(() => {
+      if (movedSinceSummary > 0) {
+        log.info({ claims: movedSinceSummary }, `relay: moved ${movedSinceSummary} claims to Kafka`);
+      }
+      movedSinceSummary = 0;
+    }, summaryEveryMs);
+    let failures = 0;
+    while (!stopping.signal.aborted) {
+      try {
+        const moved = await relayOnce();
+        movedSinceSummary += moved;
+        if (failures > 0) log.info('relay: outboxes readable again');
+        failures = 0;
+        if (moved === 0) await pause(idlePollMs, stopping.signal);
+      } catch (error) {
+        if (failures === 0) log.warn({ err: error }, 'relay: cycle failed; retrying with backoff');
+        await pause(backoffMs(failures++), stopping.signal);
+      }
+    }
+    clearInterval(summary);
+    await reader.leaveGroups().catch((error: unknown) => log.debug({ err: error }, 'relay: leaving groups failed'));
+  }
+
+  return {
+    /** Runs until `stop`; never rejects (failures are retried, and logged once per streak). */
+    run(): Promise<void> {
+      running ??= loop();
+      return running;
+    },
+
+    /** Finishes the batch in hand (unless Kafka refuses it), then returns. */
+    async stop(): Promise<void> {
+      stopping.abort();
+      await running;
+    },
+  };
+}
+
+export type Relay = ReturnType<typeof createRelay>;

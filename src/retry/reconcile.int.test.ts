@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import type { AdmittedClaim, EventDefinition } from '../claim.ts';
+import { randomId, spawnFirstcome, useDatabase, useRedis, waitFor } from '../../test/harness.ts';
+import { countCoupons } from '../db/coupons.ts';
+import { insertEvent } from '../db/events.ts';
+import { recordFailedClaims } from '../db/failed-claims.ts';
+import { insertCoupons } from '../db/insert-coupons.ts';
+import { subscribeGateChanges } from '../gate/gate-changes.ts';
+import { createGate, type Gate } from '../gate/gate.ts';
+import { gateKeys } from '../gate/keys.ts';
+import { createVerdictCache } from '../gate/verdict-cache.ts';
+import { reconcileEvents } from './reconcile.ts';
+
+describe('reconcile', () => {
+  const t = useDatabase();
+  const r = useRedis();
+
+  const reconcile = (eventId: string, { repair = false, graceMs = 0 } = {}) =>
+    reconcileEvents({ db: t.db, gate: createGate(r.redis), redis: r.redis }, { eventId, repair, graceMs });
+
+  async function anEvent(stock: number, perUserLimit = 1): Promise<{ event: EventDefinition; gate: Gate }> {
+    const id = r.eventId();
+    const event = await insertEvent(t.db, { id, name: 'drop', stock, perUserLimit, startsAt: null, endsAt: null });
+    const gate = createGate(r.redis);
+    await gate.loadEvent(event);
+    return { event, gate };
+  }
+
+  async function admit(gate: Gate, eventId: string, userId: string): Promise<AdmittedClaim> {
+    const claimId = randomId('c');
+    const admission = await gate.admitClaim({ eventId, userId, claimId });
+    if (admission.kind !== 'ADMITTED') throw new Error(`${userId} was not admitted: ${admission.kind}`);
+    return { claimId, eventId, userId, seq: admission.seq, slot: admission.slot, admittedAtMs: Date.now() };
+  }
+
+  /** What the worker does with a batch. */
+  async function deliver(claims: AdmittedClaim[]) {
+    const result = await insertCoupons(t.db, claims);
+    await recordFailedClaims(t.db, result.refused);
+    return result;
+  }
+
+  /** What the relay does: the outbox is emptied, its last id stays. */
+  const relayAll = (eventId: string) => r.redis.xTrim(gateKeys(eventId).outbox, 'MAXLEN', 0);
+
+  /** The claims waiting in the outbox, as the relay would send them. */
+  async function readOutbox(eventId: string): Promise<AdmittedClaim[]> {
+    const entries = (await r.redis.xRange(gateKeys(eventId).outbox, '-', '+')) ?? [];
+    return entries.map(({ message: m }) => ({
+      claimId: m.claimId ?? '',
+      eventId,
+      userId: m.userId ?? '',
+      seq: Number(m.seq),
+      slot: Number(m.slot),
+      admittedAtMs: Number(m.admittedAtMs),
+    }));
+  }
+
+  const only = async (report: Promise<Awaited<ReturnType<typeof reconcile>>>) => {
+    const { events, hasDrift } = await report;
+    expect(events).toHaveLength(1);
+    return { ...events[0]!, hasDrift };
+  };
+
+  it('finds no drift when every admitted claim is a coupon, and counts claims still in the outbox as in flight', async () => {
+    const { event, gate } = await anEvent(5);
+    const claims = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((u) => admit(gate, event.id, u)));
+    await deliver(claims.slice(0, 4));
+
+    const { found, hasDrift } = await only(reconcile(event.id));
+    expect(hasDrift).toBe(false);
+    expect(found).toMatchObject({
+      gate: { admitted: 5, held: 5, seq: 5, returned: 0 },
+      database: { coupons: 4, retrying: 0, dead: 0, highestTicket: expect.any(Number) as number },
+      problems: [],
+    });
+    expect(found.inFlight.map((c) => c.claimId)).toEqual([claims[4]!.claimId]);
+  });
+
+  it('re-drives an admitted claim that reached neither table, once the grace period is over', async () => {
+    const { event, gate } = await anEvent(3);
+    const claims = await Promise.all(['a', 'b', 'c'].map((u) => admit(gate, event.id, u)));
+    await relayAll(event.id);
+    await deliver(claims.slice(0, 2));
+    const lost = claims[2]!;
+
+    const early = await only(reconcile(event.id, { graceMs: 3_600_000 }));
+    expect(early.hasDrift).toBe(false);
+    expect(early.found.inFlight.map((c) => c.claimId)).toEqual([lost.claimId]);
+
+    const found = await only(reconcile(event.id));
+    expect(found.hasDrift).toBe(true);
+    expect(found.found.missing.map((c) => c.claimId)).toEqual([lost.claimId]);
+
+    const repaired = await only(reconcile(event.id, { repair: true }));
+    expect(repaired.repair).toEqual({ recounted: undefined, redriven: 1 });
+    expect(repaired.hasDrift).toBe(false);
+    const redriven = await readOutbox(event.id);
+    expect(redriven.map(({ admittedAtMs: _, ...c }) => c)).toEqual([
+      { claimId: lost.claimId, eventId: event.id, userId: lost.userId, seq: lost.seq, slot: lost.slot },
+    ]);
+    // Delivered twice (the original turns up after all): one coupon.
+    await deliver([...redriven, lost]);
+    expect(await countCoupons(t.db, event.id)).toBe(3);
+    expect((await only(reconcile(event.id))).found.problems).toEqual([]);
+  });
+
+  it('brings back a gate that lost the event, so a sold-out event reads sold out again', async () => {
+    const { event, gate } = await anEvent(4, 2);
+    const claims = [
+      await admit(gate, event.id, 'alice'),
+      await admit(gate, event.id, 'alice'),
+      await admit(gate, event.id, 'bob'),
+      await admit(gate, event.id, 'carol'),
+    ];
+    await deliver(claims);
+    await r.redis.del(Object.values(gateKeys(event.id)));
+
+    const found = await only(reconcile(event.id));
+    expect(found.hasDrift).toBe(true);
+    expect(found.found.gate).toBeUndefined();
+    expect(found.found.problems).toContain('the gate lost the event');
+
+    const repaired = await only(reconcile(event.id, { repair: true }));
+    expect(repaired.repair?.recounted).toEqual({ admitted: 4, seq: 4, returned: 0 });
+    expect(repaired.hasDrift).toBe(false);
+    expect(await gate.admitClaim({ eventId: event.id, userId: 'dave', claimId: randomId('c') })).toEqual({
+      kind: 'SOLD_OUT',
+    });
+    expect(await gate.listHeldClaims(event.id, 'alice')).toHaveLength(2);
+  });
+
+  it('raises the counters and claims of a gate that a failover left behind', async () => {
+    const { event, gate } = await anEvent(5);
+    const claims = await Promise.all(['u0', 'u1', 'u2', 'u3', 'u4'].map((u) => admit(gate, event.id, u)));
+    await deliver(claims);
+    const k = gateKeys(event.id);
+    const kept = claims.filter((c) => c.seq <= 2);
+    await r.redis.hSet(k.event, { admitted: 2, seq: 2 });
+    await r.redis.hDel(
+      k.users,
+      claims.filter((c) => c.seq > 2).map((c) => c.userId),
+    );
+    expect(kept).toHaveLength(2);
+
+    const found = await only(reconcile(event.id));
+    expect(found.found.unknownToGate).toHaveLength(3);
+    expect(found.found.problems).toContain("the gate's ticket counter 2 is below the database's highest ticket 5");
+
+    const repaired = await only(reconcile(event.id, { repair: true }));
+    expect(repaired.repair?.recounted).toEqual({ admitted: 5, seq: 5, returned: 0 });
+    expect(repaired.hasDrift).toBe(false);
+    expect((await gate.admitClaim({ eventId: event.id, userId: 'u9', claimId: randomId('c') })).kind).toBe('SOLD_OUT');
+  });
+
+  it('drops a dead claim the gate still holds and hands its ticket out again', async () => {
+    const { event, gate } = await anEvent(3);
+    const alice = await admit(gate, event.id, 'alice');
+    const bob = await admit(gate, event.id, 'bob');
+    const mallory = await admit(gate, event.id, 'mallory');
+    await deliver([alice, bob]);
+    // The retry job gave mallory up but died before it gave her ticket back.
+    await recordFailedClaims(t.db, [{ claim: mallory, reason: 'refused: bad data' }]);
+    await t.db.updateTable('failed_claims').set({ state: 'dead' }).where('claim_id', '=', mallory.claimId).execute();
+    const verdicts = createVerdictCache();
+    verdicts.remember(event.id, 'SOLD_OUT');
+    const unsubscribe = await subscribeGateChanges(r.redis, verdicts, () => undefined);
+
+    const found = await only(reconcile(event.id));
+    expect(found.found.deadHeld.map((c) => c.claimId)).toEqual([mallory.claimId]);
+    const repaired = await only(reconcile(event.id, { repair: true }));
+    expect(repaired.repair?.recounted).toEqual({ admitted: 2, seq: 3, returned: 1 });
+    expect(repaired.hasDrift).toBe(false);
+    await waitFor('the API processes to forget the sell-out', () => verdicts.get(event.id) === undefined);
+    await unsubscribe();
+
+    expect(await gate.redriveClaim({ eventId: event.id, userId: 'mallory', claimId: mallory.claimId })).toBe(false);
+    const carol = await admit(gate, event.id, 'carol');
+    expect(carol.seq).toBe(mallory.seq);
+    await deliver([carol]);
+    expect(await countCoupons(t.db, event.id)).toBe(event.stock);
+    expect((await only(reconcile(event.id))).found.problems).toEqual([]);
+  });
+
+  it('exits 1 while drift remains and 0 once --repair fixed it, in a table or as JSON', async () => {
+    const { event, gate } = await anEvent(2);
+    await deliver([await admit(gate, event.id, 'alice'), await admit(gate, event.id, 'bob')]);
+    await r.redis.del(Object.values(gateKeys(event.id)));
+    const run = async (...args: string[]) => {
+      const proc = spawnFirstcome(['reconcile', '--event', event.id, ...args], { DATABASE_URL: t.url });
+      return { code: await proc.exited, output: proc.output() };
+    };
+
+    const drift = await run();
+    expect(drift.code).toBe(1);
+    expect(drift.output).toMatch(new RegExp(`^${event.id} +2 +lost +- +2 .*DRIFT$`, 'm'));
+    expect(drift.output).toContain('the gate lost the event');
+    const json = await run('--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.output)).toMatchObject({ drift: true, events: [{ eventId: event.id, gate: null }] });
+
+    const repaired = await run('--repair');
+    expect(repaired.code).toBe(0);
+    expect(repaired.output).toMatch(/repaired/);
+    expect((await run()).code).toBe(0);
+  });
+});

@@ -1,0 +1,244 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Consumer } from '@platformatic/kafka';
+import type { Logger } from 'pino';
+import type { AdmittedClaim } from '../claim.ts';
+import type { Database } from '../db/database.ts';
+import type { FailedClaimInput } from '../db/failed-claims.ts';
+import { kafkaClientOptions, type KafkaTarget } from '../kafka/kafka-options.ts';
+import type { Metrics } from '../metrics.ts';
+import { writeClaims, type ClaimBatch } from './claim-writer.ts';
+import { drainInBatches, type Received } from './message-batches.ts';
+import { createWriteLimiter } from './write-limiter.ts';
+
+export interface WorkerOptions {
+  /** The Kafka consumer group every worker of this topic joins. */
+  groupId: string;
+  /** Claims per database write. */
+  batchSize: number;
+  /** A partial batch is written this long after its first claim arrived. */
+  flushIntervalMs: number;
+  /** Rows per second the worker may write; 0 means no limit. */
+  maxWritesPerSec: number;
+  /** How long Kafka waits for a silent worker before giving its partitions to others. @defaultValue 10000 */
+  sessionTimeoutMs?: number;
+}
+
+export interface WorkerDeps {
+  db: Database;
+  kafka: KafkaTarget;
+  log: Logger;
+  metrics: Pick<Metrics, 'workerRows' | 'workerBatchSize' | 'workerBatchSeconds' | 'failedClaims' | 'kafkaConsumerLag'>;
+}
+
+const lagEveryMs = 5000;
+const healthyStreamMs = 10_000;
+/** A log line per this period with something stored: one line per drop, not one per claim. */
+const summaryEveryMs = 10_000;
+const backoffMs = (failures: number) => Math.min(100 * 2 ** failures, 5000);
+const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => undefined);
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** A clean close leaves the group, so the partitions move to other workers at once; force skips waiting on streams. */
+const closeConsumer = (consumer: Consumer, force: boolean) =>
+  new Promise<void>((resolve) => consumer.close(force, () => resolve()));
+
+/** What can be saved of a poison message: enough for an operator to find the claim and see why. */
+const toFailure = (item: Received, claimId: string, partial: Partial<AdmittedClaim>, reason: string) => ({
+  claim: {
+    claimId,
+    eventId: partial.eventId ?? '',
+    userId: partial.userId ?? item.userIdFromKey,
+    seq: partial.seq ?? 0,
+    slot: partial.slot ?? 0,
+    admittedAtMs: partial.admittedAtMs ?? item.timestampMs,
+  },
+  reason: `poison: ${reason}`,
+});
+
+/**
+ * Kafka → PostgreSQL in batches. A batch's offsets are committed only after the database committed it,
+ * so a crash anywhere means the batch comes again, and the idempotent insert makes that harmless.
+ * A database outage holds the batch and retries it: nothing is skipped, and Kafka keeps the rest.
+ */
+export function createWorker({ db, kafka, log, metrics }: WorkerDeps, options: WorkerOptions) {
+  const { groupId, flushIntervalMs, maxWritesPerSec, sessionTimeoutMs = 10_000 } = options;
+  // A batch larger than a second's worth of rows would make the cap bursty.
+  const batchSize = maxWritesPerSec > 0 ? Math.min(options.batchSize, maxWritesPerSec) : options.batchSize;
+  const limiter = createWriteLimiter({ rowsPerSec: maxWritesPerSec, burstRows: batchSize });
+  const stopping = new AbortController();
+  let running: Promise<void> | undefined;
+  const sinceSummary = { issued: 0, duplicates: 0, failed: 0 };
+
+  function splitBatch(items: Received[]): ClaimBatch {
+    const claims: AdmittedClaim[] = [];
+    const poison: FailedClaimInput[] = [];
+    for (const item of items) {
+      const { decoded } = item;
+      if (decoded.kind === 'claim') {
+        claims.push(decoded.claim);
+        continue;
+      }
+      const where = { partition: item.partition, offset: String(item.offset), reason: decoded.reason };
+      if (decoded.claimId === undefined) {
+        log.warn(where, 'worker: skipping a poison message that names no claim');
+        continue;
+      }
+      log.warn({ ...where, claimId: decoded.claimId }, 'worker: poison message recorded as a failed claim');
+      poison.push(toFailure(item, decoded.claimId, decoded.partial, decoded.reason));
+    }
+    return { claims, poison };
+  }
+
+  /** Retries through a database outage; gives up only when the worker stops (the batch is then not committed). */
+  async function writeUntilStored(batch: ClaimBatch) {
+    for (let failures = 0; ; failures++) {
+      try {
+        const outcome = await writeClaims(db, batch);
+        if (failures > 0) log.info({ claims: batch.claims.length }, 'worker: database writes again');
+        return outcome;
+      } catch (error) {
+        if (failures === 0) log.warn({ err: error }, 'worker: database write failed; retrying the batch with backoff');
+        if (stopping.signal.aborted) {
+          throw new Error('worker stopped before the database took the batch', { cause: error });
+        }
+        await pause(backoffMs(failures), stopping.signal);
+      }
+    }
+  }
+
+  async function commitOffsets(items: Received[]) {
+    const last = new Map<number, Received>();
+    for (const item of items) {
+      if (item.offset > (last.get(item.partition)?.offset ?? -1n)) last.set(item.partition, item);
+    }
+    // A failed commit (a rebalance, Kafka away) only means the batch is delivered again: it is stored already.
+    await Promise.all([...last.values()].map((item) => item.commit())).catch((error: unknown) =>
+      log.warn({ err: error }, 'worker: committing offsets failed; the batch will be delivered again'),
+    );
+  }
+
+  async function storeBatch(items: Received[]) {
+    const batch = splitBatch(items);
+    const rows = batch.claims.length + batch.poison.length;
+    const waitMs = limiter.reserve(rows, Date.now());
+    if (waitMs > 0) await pause(waitMs, stopping.signal);
+    const startedAt = performance.now();
+    if (rows > 0) {
+      const outcome = await writeUntilStored(batch);
+      sinceSummary.issued += outcome.issued;
+      sinceSummary.duplicates += outcome.duplicates;
+      sinceSummary.failed += outcome.failures.length;
+      metrics.workerRows.inc({ result: 'issued' }, outcome.issued);
+      metrics.workerRows.inc({ result: 'duplicate' }, outcome.duplicates);
+      metrics.workerRows.inc({ result: 'failed' }, outcome.failures.length);
+      for (const { reason } of outcome.failures) metrics.failedClaims.inc({ reason: reason.split(':')[0] });
+      metrics.workerBatchSize.observe(rows);
+    }
+    const storedAt = performance.now();
+    await commitOffsets(items);
+    const committedAt = performance.now();
+    metrics.workerBatchSeconds.observe((committedAt - startedAt) / 1000);
+    log.debug(
+      { rows, writeMs: Math.round(storedAt - startedAt), commitMs: Math.round(committedAt - storedAt) },
+      'worker: batch stored',
+    );
+  }
+
+  function watchLag(consumer: Consumer) {
+    consumer.on('consumer:lag', (lag) => {
+      for (const [partition, behind] of (lag.get(kafka.topic) ?? []).entries()) {
+        // -1 marks a partition another worker owns: its lag is that worker's to report.
+        if (behind >= 0n) metrics.kafkaConsumerLag.set({ partition: String(partition) }, Number(behind));
+        else metrics.kafkaConsumerLag.remove({ partition: String(partition) });
+      }
+    });
+    consumer.on('consumer:lag:error', () => undefined);
+    consumer.startLagMonitoring({ topics: [kafka.topic] }, lagEveryMs);
+  }
+
+  function newConsumer(): Consumer {
+    return new Consumer({
+      ...kafkaClientOptions('worker'),
+      bootstrapBrokers: kafka.brokers,
+      groupId,
+      sessionTimeout: sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 10)),
+      rebalanceTimeout: 30_000,
+      maxWaitTime: 500,
+      highWaterMark: Math.max(1024, batchSize * 2),
+    });
+  }
+
+  function logSummary() {
+    const { issued, duplicates, failed } = sinceSummary;
+    if (issued + duplicates + failed === 0) return;
+    log.info(
+      sinceSummary,
+      `worker: ${issued} coupons issued, ${duplicates} duplicates ignored, ${failed} claims failed`,
+    );
+    Object.assign(sinceSummary, { issued: 0, duplicates: 0, failed: 0 });
+  }
+
+  async function loop(): Promise<void> {
+    const summary = setInterval(logSummary, summaryEveryMs);
+    try {
+      await consumeUntilStopped();
+    } finally {
+      clearInterval(summary);
+      logSummary();
+    }
+  }
+
+  async function consumeUntilStopped(): Promise<void> {
+    let failures = 0;
+    while (!stopping.signal.aborted) {
+      const consumer = newConsumer();
+      let openedAtMs: number | undefined;
+      let failed = false;
+      try {
+        const stream = await consumer.consume({
+          topics: [kafka.topic],
+          mode: 'committed',
+          fallbackMode: 'earliest',
+          autocommit: false,
+        });
+        openedAtMs = Date.now();
+        if (failures > 0) log.info('worker: consuming again');
+        watchLag(consumer);
+        try {
+          await drainInBatches(stream, { batchSize, flushIntervalMs, signal: stopping.signal, store: storeBatch });
+        } finally {
+          await stream.close().catch(() => undefined);
+        }
+      } catch (error) {
+        failed = true;
+        // A stream that served a while before failing starts a new streak: log it, and retry soon.
+        if (openedAtMs !== undefined && Date.now() - openedAtMs > healthyStreamMs) failures = 0;
+        if (failures === 0 && !stopping.signal.aborted) {
+          log.warn(
+            { err: error },
+            `worker: consuming ${kafka.topic} failed (${describe(error)}); retrying with backoff`,
+          );
+        }
+      }
+      await closeConsumer(consumer, failed);
+      if (failed) await pause(backoffMs(failures++), stopping.signal);
+    }
+  }
+
+  return {
+    /** Runs until `stop`; never rejects (failures are retried, and logged once per streak). */
+    run(): Promise<void> {
+      running ??= loop();
+      return running;
+    },
+
+    /** Writes and commits the batch in hand, leaves the consumer group, then returns. */
+    async stop(): Promise<void> {
+      stopping.abort();
+      await running;
+    },
+  };
+}
+
+export type Worker = ReturnType<typeof createWorker>;
