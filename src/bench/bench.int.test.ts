@@ -1,0 +1,99 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.ts';
+import { adminDatabaseUrl } from '../../test/databases.ts';
+import { benchmark, runBench } from './bench.ts';
+import { parseBenchArgs } from './options.ts';
+import { designs, defaultDesigns } from './designs.ts';
+
+// The bench makes (and drops) its own databases on this server, and its own keys and topics.
+const config = loadConfig({ DATABASE_URL: adminDatabaseUrl() });
+const known = designs.map((d) => d.name);
+/** Small enough for a test: 2000 claims through 64 connections at 200 coupons, no warm-up. */
+const small = ['--users', '1000', '--attempts', '2', '--stock', '200', '--connections', '64', '--warmup-seconds', '0'];
+const run = (designList: string) => {
+  const argv = [...small, '--designs', designList];
+  return benchmark(config, parseBenchArgs(argv, known, defaultDesigns), argv);
+};
+const resultOf = (report: Awaited<ReturnType<typeof run>>, design: string) => {
+  const result = report.results.find((r) => r.design === design);
+  if (!result) throw new Error(`no result for ${design}`);
+  return result;
+};
+
+const scratch = await mkdtemp(join(tmpdir(), 'firstcome-bench-'));
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+describe('the correctness columns, read from the database', () => {
+  it('catch db-lock without its row lock over-issuing, and find the locked one exact', async () => {
+    const report = await run('db-lock,db-lock-no-lock');
+    const exact = resultOf(report, 'db-lock');
+    expect(exact).toMatchObject({ admitted: 200, issued: 200, overIssued: 0, usersOverLimit: 0, lost: 0 });
+    const broken = resultOf(report, 'db-lock-no-lock');
+    expect(broken.overIssued).toBeGreaterThan(0);
+    expect(broken.issued).toBe(200 + (broken.overIssued ?? 0));
+  });
+
+  it('catch the course design without SADD giving users more than one coupon', async () => {
+    const report = await run('course,course-no-sadd');
+    expect(resultOf(report, 'course')).toMatchObject({
+      admitted: 200,
+      issued: 200,
+      overIssued: 0,
+      usersOverLimit: 0,
+      lost: 0,
+    });
+    expect(resultOf(report, 'course-no-sadd').usersOverLimit).toBeGreaterThan(0);
+  });
+
+  it('find redis-lock and the real firstcome pipeline exact: every 202 is a row, none beyond stock or limit', async () => {
+    const report = await run('redis-lock,firstcome');
+    for (const design of ['redis-lock', 'firstcome']) {
+      expect(resultOf(report, design)).toMatchObject({
+        admitted: 200,
+        issued: 200,
+        overIssued: 0,
+        usersOverLimit: 0,
+        lost: 0,
+      });
+    }
+  });
+});
+
+describe('firstcome bench', () => {
+  it('writes the JSON the issue asks for, the markdown table and the chart', async () => {
+    const out = join(scratch, 'out');
+    const json = join(scratch, 'bench.json');
+    await runBench(config, [...small, '--designs', 'ceiling,db-lock', '--json', json, '--out', out]);
+    const report = JSON.parse(await readFile(json, 'utf8')) as {
+      machine: Record<string, unknown>;
+      scenario: Record<string, unknown>;
+      results: Array<Record<string, unknown>>;
+    };
+    expect(report.machine).toMatchObject({ cpus: expect.any(Number), node: process.version });
+    expect(report.scenario).toMatchObject({ users: 1000, attempts: 2, stock: 200, connections: 64 });
+    expect(report.results.map((r) => r.design)).toEqual(['ceiling', 'db-lock']);
+    for (const result of report.results) {
+      expect(Object.keys(result)).toEqual(
+        expect.arrayContaining([
+          'design',
+          'requestsPerSec',
+          'latencyMs',
+          'admitted',
+          'issued',
+          'stock',
+          'overIssued',
+          'usersOverLimit',
+          'lost',
+          'drainSeconds',
+          'dbRowsPerSec',
+        ]),
+      );
+      expect(result.latencyMs).toEqual({ p50: expect.any(Number), p99: expect.any(Number), max: expect.any(Number) });
+    }
+    expect(await readFile(join(out, 'results.md'), 'utf8')).toContain('| `db-lock` |');
+    expect(await readFile(join(out, 'chart.svg'), 'utf8')).toMatch(/^<svg/);
+  });
+});

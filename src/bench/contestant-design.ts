@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { nodeArgsOf, userIdHeader, type BenchEvent, type Design } from './design.ts';
+import { createTopic, deleteTopics } from './kafka-topics.ts';
+import { freePort, spawnNode, waitForHttp } from './processes.ts';
+import { deleteKeys } from './redis-cleanup.ts';
+
+const contestantsDir = join(import.meta.dirname, 'contestants');
+
+/**
+ * A design from src/bench/contestants: `<name>.ts` (and `<name>-consumer.ts` when it has a consumer), each a
+ * real process on the shared HTTP stack, in a fresh database with contestants/schema.sql.
+ */
+export function contestant(
+  name: string,
+  summary: string,
+  options: { variant?: string; poolSize?: number; consumer?: boolean; storesCoupons?: boolean } = {},
+): Design {
+  return {
+    name,
+    summary,
+    storesCoupons: options.storesCoupons ?? true,
+    async launch(site) {
+      if (options.storesCoupons ?? true) await applySchema(site.databaseUrl);
+      if (options.consumer) await createTopic(site.kafkaBrokers, site.topic, 1);
+      const port = await freePort();
+      const flags = [
+        `--port=${port}`,
+        `--user-id-header=${userIdHeader}`,
+        `--database-url=${site.databaseUrl}`,
+        `--redis-url=${site.redisUrl}`,
+        `--kafka-brokers=${site.kafkaBrokers.join(',')}`,
+        `--topic=${site.topic}`,
+        `--key-prefix=${site.keyPrefix}`,
+        `--pool-size=${options.poolSize ?? 10}`,
+        `--variant=${options.variant ?? 'correct'}`,
+      ];
+      const spawnRole = (role: string, file: string) =>
+        spawnNode(`${name} ${role}`, nodeArgsOf(site, `${name}-${role}`, join(contestantsDir, file), flags), {
+          cwd: site.repoRoot,
+          env: {},
+        });
+      const processes = [spawnRole('api', `${name}.ts`)];
+      if (options.consumer) processes.push(spawnRole('consumer', `${name}-consumer.ts`));
+      const origin = `http://127.0.0.1:${port}`;
+      const stop = async () => {
+        await Promise.all(processes.map((p) => p.stop()));
+        await deleteKeys(site.redisUrl, `${site.keyPrefix}*`);
+        if (options.consumer) await deleteTopics(site.kafkaBrokers, [site.topic]);
+      };
+      try {
+        await waitForHttp(`${origin}/healthz`, processes);
+      } catch (error) {
+        await stop();
+        throw error;
+      }
+      return {
+        origin,
+        processes,
+        stop,
+        createEvent: async (event) => {
+          if (options.storesCoupons ?? true) await insertEvent(site.databaseUrl, event);
+        },
+      };
+    },
+  };
+}
+
+async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const applySchema = async (url: string) => {
+  const schema = await readFile(join(contestantsDir, 'schema.sql'), 'utf8');
+  await withClient(url, (client) => client.query(schema));
+};
+
+const insertEvent = (url: string, event: BenchEvent) =>
+  withClient(url, async (client) => {
+    await client.query('INSERT INTO events (id, stock, per_user_limit) VALUES ($1, $2, $3)', [
+      event.id,
+      event.stock,
+      event.perUserLimit,
+    ]);
+  });

@@ -1,0 +1,86 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { activeEventsKey } from '../gate/keys.ts';
+import { benchAdminToken, nodeArgsOf, userIdHeader, type BenchEvent, type Design, type DesignSite } from './design.ts';
+import { deleteTopics } from './kafka-topics.ts';
+import { freePort, spawnNode, waitForHttp, type ServerProcess } from './processes.ts';
+import { deleteKeys, removeMember } from './redis-cleanup.ts';
+
+/** The pipeline roles this checkout's `firstcome` has (relay and worker land after the API). */
+async function pipelineRoles(repoRoot: string): Promise<string[]> {
+  const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, 'bin/firstcome.js'), '--help']);
+  return ['relay', 'worker'].filter((role) => new RegExp(`^\\s+${role}\\b`, 'm').test(stdout));
+}
+
+/** The real service: `firstcome serve`, `relay` and `worker` as separate processes, default settings. */
+export const firstcomeDesign: Design = {
+  name: 'firstcome',
+  summary:
+    'the real service with default settings: `firstcome serve` (one Lua call per claim: window, stock, per-user ' +
+    'limit, ticket, outbox entry, atomically; sold-out answered from memory), `firstcome relay` (outbox stream → ' +
+    'Kafka) and `firstcome worker` (Kafka → batched idempotent inserts), each its own process',
+  storesCoupons: true,
+  async launch(site: DesignSite) {
+    const roles = await pipelineRoles(site.repoRoot);
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: site.databaseUrl,
+      REDIS_URL: site.redisUrl,
+      KAFKA_BROKERS: site.kafkaBrokers.join(','),
+      KAFKA_TOPIC: site.topic,
+      AUTH_MODE: 'trusted-header',
+      USER_ID_HEADER: userIdHeader,
+      ADMIN_TOKEN: benchAdminToken,
+      LOG_LEVEL: 'warn',
+    };
+    const bin = join(site.repoRoot, 'bin/firstcome.js');
+    const spawnRole = (role: string) =>
+      spawnNode(`firstcome ${role}`, nodeArgsOf(site, `firstcome-${role}`, bin, [role]), { cwd: site.repoRoot, env });
+    const origin = `http://127.0.0.1:${port}`;
+    const events: string[] = [];
+    const processes: ServerProcess[] = [];
+    const stop = async () => {
+      await Promise.all(processes.map((p) => p.stop()));
+      for (const id of events) await deleteKeys(site.redisUrl, `fc:{${id}}:*`);
+      await removeMember(site.redisUrl, activeEventsKey, events);
+      await deleteTopics(site.kafkaBrokers, [site.topic]);
+    };
+    try {
+      // The API migrates the schema first; the other roles start on a migrated database.
+      processes.push(spawnRole('serve'));
+      await waitForHttp(`${origin}/healthz`, processes);
+      for (const role of roles) processes.push(spawnRole(role));
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    return {
+      origin,
+      processes,
+      stop,
+      notes:
+        roles.length === 2
+          ? []
+          : ['this checkout has no `firstcome relay`/`worker` yet: claims are admitted but nothing is issued'],
+      async createEvent(event: BenchEvent) {
+        events.push(event.id);
+        const response = await fetch(`${origin}/admin/events`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${benchAdminToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            id: event.id,
+            name: `bench ${event.id}`,
+            stock: event.stock,
+            perUserLimit: event.perUserLimit,
+          }),
+        });
+        if (response.status !== 201) {
+          throw new Error(`firstcome: creating event ${event.id} answered ${response.status} ${await response.text()}`);
+        }
+      },
+    };
+  },
+};

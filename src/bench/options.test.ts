@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../errors.ts';
+import { parseBenchArgs } from './options.ts';
+
+const known = ['ceiling', 'db-lock', 'firstcome', 'db-lock-no-lock'];
+const defaults = ['ceiling', 'db-lock', 'firstcome'];
+const parse = (argv: string[]) => parseBenchArgs(argv, known, defaults);
+
+describe('parseBenchArgs', () => {
+  it('defaults to the issue’s spike', () => {
+    expect(parse([])).toMatchObject({
+      users: 100_000,
+      attempts: 3,
+      stock: 10_000,
+      perUserLimit: 1,
+      connections: 256,
+      designs: defaults,
+      rounds: 1,
+      out: 'bench-results',
+      json: undefined,
+    });
+  });
+
+  it('makes --quick smaller, and lets explicit flags win over it', () => {
+    expect(parse(['--quick'])).toMatchObject({ users: 20_000, stock: 2_000, maxSeconds: 10, quick: true });
+    expect(parse(['--quick', '--users', '500', '--designs', 'db-lock,db-lock-no-lock'])).toMatchObject({
+      users: 500,
+      stock: 2_000,
+      designs: ['db-lock', 'db-lock-no-lock'],
+    });
+  });
+
+  it.each([[['--designs', 'nope']], [['--users', '0']], [['--stock', '1.5']], [['--frobnicate']], [['extra']]])(
+    'refuses %j with a one-line CONFIG_INVALID',
+    (argv) => {
+      let thrown: unknown;
+      try {
+        parse(argv);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isAppError(thrown, 'CONFIG_INVALID')).toBe(true);
+    },
+  );
+});

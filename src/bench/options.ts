@@ -1,0 +1,115 @@
+import { parseArgs } from 'node:util';
+import { AppError } from '../errors.ts';
+
+export interface BenchOptions {
+  users: number;
+  attempts: number;
+  stock: number;
+  perUserLimit: number;
+  connections: number;
+  designs: string[];
+  quick: boolean;
+  /** Per design, the load stops sending after this long (claims in flight finish). */
+  maxSeconds: number;
+  warmupSeconds: number;
+  /** How long the bench waits for a design's database to hold every admitted coupon. */
+  drainTimeoutSeconds: number;
+  seed: number;
+  /** Each design runs this many times, interleaved; the report takes the median. */
+  rounds: number;
+  json: string | undefined;
+  out: string;
+  profile: boolean;
+}
+
+export const benchUsage = `Usage: firstcome bench [options]
+
+Runs the spike against each design in turn, one fresh database each, and reports them side by side.
+
+  --users N            distinct users (default 100000; --quick 20000)
+  --attempts N         claims per user, sent in random order (default 3)
+  --stock N            coupons in the event (default 10000; --quick 2000)
+  --per-user-limit N   coupons one user may hold (default 1)
+  --connections N      keep-alive connections of the load generator (default 256)
+  --designs a,b,c      which designs, in order (default ceiling,db-lock,redis-lock,course,firstcome)
+  --quick              a smaller run: all five in under two minutes
+  --max-seconds N      stop sending to one design after N seconds (default 120; --quick 10)
+  --warmup-seconds N   load a warm-up event first (default 3; --quick 1; 0 for none)
+  --drain-timeout N    seconds to wait for the database to hold every admitted coupon (default 300)
+  --seed N             the random order of claims (default 1)
+  --rounds N           run the designs N times, interleaved, and report each one's median (default 1)
+  --json FILE          also write the results as JSON to FILE
+  --out DIR            where results.json, results.md and chart.svg go (default bench-results)
+  --profile            write a V8 CPU profile of every server process into DIR/profiles
+`;
+
+const full = { users: 100_000, stock: 10_000, maxSeconds: 120, warmupSeconds: 3 };
+const quick = { users: 20_000, stock: 2_000, maxSeconds: 10, warmupSeconds: 1 };
+
+const positive = (name: string, value: string | undefined, fallback: number, min = 1): number => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new AppError('CONFIG_INVALID', `--${name}: must be an integer ≥ ${min}, got "${value}"`);
+  }
+  return n;
+};
+
+const parseFlags = (argv: string[]) => {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        users: { type: 'string' },
+        attempts: { type: 'string' },
+        stock: { type: 'string' },
+        'per-user-limit': { type: 'string' },
+        connections: { type: 'string' },
+        designs: { type: 'string' },
+        quick: { type: 'boolean', default: false },
+        'max-seconds': { type: 'string' },
+        'warmup-seconds': { type: 'string' },
+        'drain-timeout': { type: 'string' },
+        seed: { type: 'string' },
+        rounds: { type: 'string' },
+        json: { type: 'string' },
+        out: { type: 'string' },
+        profile: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    throw new AppError('CONFIG_INVALID', (error as Error).message, { cause: error });
+  }
+};
+
+export function parseBenchArgs(argv: string[], knownDesigns: string[], defaultDesigns: string[]): BenchOptions {
+  const { values, positionals } = parseFlags(argv);
+  if (positionals.length > 0) throw new AppError('CONFIG_INVALID', `unexpected argument "${positionals[0]}"`);
+  const base = values.quick ? quick : full;
+  const designs = values.designs?.split(',').map((d) => d.trim()) ?? defaultDesigns;
+  const unknown = designs.filter((d) => !knownDesigns.includes(d));
+  if (unknown.length > 0 || designs.length === 0) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `--designs: unknown "${unknown.join(', ')}"; choose from ${knownDesigns.join(', ')}`,
+    );
+  }
+  return {
+    users: positive('users', values.users, base.users),
+    attempts: positive('attempts', values.attempts, 3),
+    stock: positive('stock', values.stock, base.stock),
+    perUserLimit: positive('per-user-limit', values['per-user-limit'], 1),
+    connections: positive('connections', values.connections, 256),
+    designs,
+    quick: values.quick,
+    maxSeconds: positive('max-seconds', values['max-seconds'], base.maxSeconds),
+    warmupSeconds: positive('warmup-seconds', values['warmup-seconds'], base.warmupSeconds, 0),
+    drainTimeoutSeconds: positive('drain-timeout', values['drain-timeout'], 300),
+    seed: positive('seed', values.seed, 1, 0),
+    rounds: positive('rounds', values.rounds, 1),
+    json: values.json,
+    out: values.out ?? 'bench-results',
+    profile: values.profile,
+  };
+}

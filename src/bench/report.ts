@@ -1,0 +1,107 @@
+import type { DesignResult } from './run-design.ts';
+
+export interface Ratio {
+  design: string;
+  /** This design's claims/s divided by each other design's. */
+  throughputTimes: Record<string, number>;
+}
+
+const fixed = (n: number | null | undefined, digits = 0) =>
+  n === null || n === undefined
+    ? 'n/a'
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** Claims/s of every design over every other's. */
+export function throughputRatios(results: DesignResult[]): Ratio[] {
+  return results.map((r) => ({
+    design: r.design,
+    throughputTimes: Object.fromEntries(
+      results
+        .filter((other) => other.design !== r.design && other.requestsPerSec > 0)
+        .map((other) => [other.design, Math.round((r.requestsPerSec / other.requestsPerSec) * 100) / 100]),
+    ),
+  }));
+}
+
+const table = (header: string[], rows: string[][]) =>
+  [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+
+/** The results table, the correctness table and the ratio matrix, as markdown. */
+export function renderMarkdown(results: DesignResult[]): string {
+  const ceiling = results.find((r) => r.design === 'ceiling');
+  const speed = table(
+    [
+      'design',
+      'claims/s',
+      '× ceiling',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'sold out at s',
+      'tail claims/s',
+      'tail p99 ms',
+      'server CPU %',
+      'peak RSS MB',
+      'generator CPU %',
+      'box load',
+    ],
+    results.map((r) => [
+      `\`${r.design}\``,
+      fixed(r.requestsPerSec),
+      ceiling && ceiling.requestsPerSec > 0 ? fixed(r.requestsPerSec / ceiling.requestsPerSec, 2) : 'n/a',
+      fixed(r.latencyMs.p50, 1),
+      fixed(r.latencyMs.p99, 1),
+      fixed(r.latencyMs.max, 1),
+      fixed(r.soldOutSeconds, 2),
+      r.tail.requests > 0 ? fixed(r.tail.requestsPerSec) : 'n/a',
+      r.tail.requests > 0 ? fixed(r.tail.latencyMs.p99, 1) : 'n/a',
+      fixed(r.serverCpuPercent),
+      fixed(r.serverPeakRssMb),
+      fixed(r.generatorCpuPercent),
+      fixed(r.loadAverageAtStart, 1),
+    ]),
+  );
+  const correctness = table(
+    [
+      'design',
+      'claims sent',
+      'admitted (202)',
+      'issued (DB)',
+      'stock',
+      'over-issued',
+      'users over limit',
+      'lost',
+      'drained at s',
+      'DB rows/s',
+      'issued/s end to end',
+    ],
+    results.map((r) => [
+      `\`${r.design}\``,
+      `${fixed(r.requests)}${r.truncated ? ` of ${fixed(r.planned)}` : ''}`,
+      fixed(r.admitted),
+      fixed(r.issued),
+      fixed(r.stock),
+      fixed(r.overIssued),
+      fixed(r.usersOverLimit),
+      fixed(r.lost),
+      fixed(r.drainSeconds, 2),
+      fixed(r.dbRowsPerSec),
+      fixed(r.issuedPerSec),
+    ]),
+  );
+  const ratios = throughputRatios(results);
+  const names = results.map((r) => r.design);
+  const matrix = table(
+    ['claims/s of ↓ over →', ...names.map((n) => `\`${n}\``)],
+    ratios.map((ratio) => [
+      `\`${ratio.design}\``,
+      ...names.map((n) => (n === ratio.design ? '1' : fixed(ratio.throughputTimes[n], 2))),
+    ]),
+  );
+  const notes = results.flatMap((r) => r.notes.map((note) => `- \`${r.design}\`: ${note}`));
+  return [speed, '', correctness, '', matrix, ...(notes.length > 0 ? ['', ...notes] : []), ''].join('\n');
+}

@@ -1,0 +1,219 @@
+import { loadavg } from 'node:os';
+import pg from 'pg';
+import { checkCoupons, waitForDrain, type CouponCheck } from './coupon-checks.ts';
+import { userIdHeader, type BenchEvent, type Design, type LaunchedDesign } from './design.ts';
+import { forkLoad } from './fork-load.ts';
+import type { LoadJob, LoadResult } from './load-generator.ts';
+import type { BenchOptions } from './options.ts';
+import { readTreeUsage } from './proc-stats.ts';
+import { createProgressLine } from './progress.ts';
+import { createScratchDatabase, dropScratchDatabase } from './scratch-database.ts';
+
+export interface DesignResult {
+  design: string;
+  requestsPerSec: number;
+  latencyMs: { p50: number; p99: number; max: number };
+  admitted: number;
+  /** Rows in the database once drained; null for `ceiling`, which stores nothing. */
+  issued: number | null;
+  stock: number;
+  overIssued: number | null;
+  usersOverLimit: number | null;
+  lost: number | null;
+  /** Seconds from the first claim sent until the database held its last coupon. */
+  drainSeconds: number | null;
+  /** Coupons divided by the time between the first and the last coupon row. */
+  dbRowsPerSec: number | null;
+  /** Coupons divided by drainSeconds: how fast the drop was really issued, end to end. */
+  issuedPerSec: number | null;
+  requests: number;
+  planned: number;
+  /** True when --max-seconds stopped the load before every planned claim was sent. */
+  truncated: boolean;
+  loadSeconds: number;
+  /** When the last 202 arrived, seconds after the first claim. */
+  soldOutSeconds: number | null;
+  tail: { requests: number; requestsPerSec: number; latencyMs: { p50: number; p99: number; max: number } };
+  outcomes: Record<string, number>;
+  /** CPU of the design's own processes during the load; percent of one core. */
+  serverCpuSeconds: number;
+  serverCpuPercent: number;
+  /** CPU of the design's processes between the end of the load and the last coupon landing. */
+  drainCpuSeconds: number;
+  serverPeakRssMb: number;
+  generatorCpuSeconds: number;
+  generatorCpuPercent: number;
+  /** The box's 1-minute load average as the load began: above the CPU count, neighbours were competing. */
+  loadAverageAtStart: number;
+  processes: string[];
+  /** Every round's figures when the run had several (--rounds). */
+  rounds?: Array<{ requestsPerSec: number; p99Ms: number }>;
+  summary: string;
+  notes: string[];
+}
+
+export interface RunSite {
+  repoRoot: string;
+  databaseServerUrl: string;
+  redisUrl: string;
+  kafkaBrokers: string[];
+  runId: string;
+  profileDir?: string | undefined;
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+const pick = (l: { p50: number; p99: number; max: number }) => ({
+  p50: round(l.p50, 2),
+  p99: round(l.p99, 2),
+  max: round(l.max, 2),
+});
+
+/** Runs the spike against one design in its own database, Redis prefix and Kafka topic, then removes them. */
+export async function runDesign(design: Design, options: BenchOptions, site: RunSite): Promise<DesignResult> {
+  const suffix = design.name.replaceAll('-', '_');
+  const databaseName = `bench_${site.runId}_${suffix}`;
+  const progress = createProgressLine(process.stderr, design.name);
+  progress.say('starting');
+  const databaseUrl = await createScratchDatabase(site.databaseServerUrl, databaseName);
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  db.on('error', () => undefined);
+  let launched: LaunchedDesign | undefined;
+  try {
+    launched = await design.launch({
+      repoRoot: site.repoRoot,
+      databaseUrl,
+      redisUrl: site.redisUrl,
+      kafkaBrokers: site.kafkaBrokers,
+      keyPrefix: `bench:${site.runId}:${design.name}:`,
+      topic: `bench.${site.runId}.${design.name}`,
+      profileDir: site.profileDir,
+    });
+    const event: BenchEvent = { id: `bench-${site.runId}`, stock: options.stock, perUserLimit: options.perUserLimit };
+    await launched.createEvent(event);
+    const job: LoadJob = {
+      origin: launched.origin,
+      eventId: event.id,
+      users: options.users,
+      attempts: options.attempts,
+      connections: options.connections,
+      seed: options.seed,
+      maxSeconds: options.maxSeconds,
+      userIdHeader,
+      collectAdmissions: design.storesCoupons,
+    };
+    if (options.warmupSeconds > 0) await warmUp(design, launched, job, options, db);
+    const pids = launched.processes.map((p) => p.pid);
+    const before = readTreeUsage(pids);
+    const loadAverageAtStart = loadavg()[0] ?? 0;
+    const load = forkLoad(job, (p) => progress.update(p));
+    const result = await load.result;
+    const afterLoad = readTreeUsage(pids);
+    progress.say(`${Math.round(result.requestsPerSec)} claims/s, ${result.admitted} admitted; checking the database`);
+    let check: CouponCheck | undefined;
+    if (design.storesCoupons) {
+      await waitForDrain(db, event.id, result.admitted, { timeoutSeconds: options.drainTimeoutSeconds });
+      check = await checkCoupons(db, event, { claimIds: result.admittedClaimIds, userIds: result.admittedUserIds });
+    }
+    const afterDrain = readTreeUsage(pids);
+    return summarize(design, options, result, check, {
+      serverCpuSeconds: afterLoad.cpuSeconds - before.cpuSeconds,
+      drainCpuSeconds: afterDrain.cpuSeconds - afterLoad.cpuSeconds,
+      serverPeakRssMb: afterDrain.peakRssBytes / 2 ** 20,
+      loadAverageAtStart,
+      processes: launched.processes.map((p) => p.name),
+      notes: launched.notes ?? [],
+    });
+  } finally {
+    await db.end().catch(() => undefined);
+    await launched?.stop().catch((error: unknown) => progress.say(`cleanup trouble: ${String(error)}`));
+    await dropScratchDatabase(site.databaseServerUrl, databaseName);
+  }
+}
+
+/** A short load on a second event, so JIT, pools and connections are warm; its coupons drain before the run. */
+async function warmUp(design: Design, launched: LaunchedDesign, job: LoadJob, options: BenchOptions, db: pg.Pool) {
+  const warm: BenchEvent = {
+    id: `${job.eventId}-warmup`,
+    stock: Math.max(1, Math.min(1000, Math.ceil(options.stock / 10))),
+    perUserLimit: options.perUserLimit,
+  };
+  await launched.createEvent(warm);
+  const result = await forkLoad(
+    {
+      ...job,
+      eventId: warm.id,
+      attempts: 1,
+      seed: job.seed + 1,
+      maxSeconds: options.warmupSeconds,
+      collectAdmissions: false,
+    },
+    () => undefined,
+  ).result;
+  if (design.storesCoupons) await waitForDrain(db, warm.id, result.admitted, { idleSeconds: 3, timeoutSeconds: 60 });
+}
+
+function summarize(
+  design: Design,
+  options: BenchOptions,
+  load: LoadResult,
+  check: CouponCheck | undefined,
+  usage: {
+    serverCpuSeconds: number;
+    drainCpuSeconds: number;
+    serverPeakRssMb: number;
+    loadAverageAtStart: number;
+    processes: string[];
+    notes: string[];
+  },
+): DesignResult {
+  const drainSeconds =
+    check?.lastIssuedAtMs != null ? Math.max(0, (check.lastIssuedAtMs - load.startedAtEpochMs) / 1000) : null;
+  const spanSeconds =
+    check?.lastIssuedAtMs != null && check.firstIssuedAtMs != null
+      ? (check.lastIssuedAtMs - check.firstIssuedAtMs) / 1000
+      : 0;
+  const notes = [...usage.notes];
+  if (load.truncated) {
+    notes.push(
+      `--max-seconds ${options.maxSeconds} stopped the load after ${load.completed} of ${load.planned} claims`,
+    );
+  }
+  return {
+    design: design.name,
+    requestsPerSec: round(load.requestsPerSec),
+    latencyMs: pick(load.latencyMs),
+    admitted: load.admitted,
+    issued: check?.issued ?? null,
+    stock: options.stock,
+    overIssued: check?.overIssued ?? null,
+    usersOverLimit: check?.usersOverLimit ?? null,
+    lost: check?.lost ?? null,
+    drainSeconds: drainSeconds === null ? null : round(drainSeconds, 2),
+    dbRowsPerSec: check && check.issued > 1 && spanSeconds > 0 ? round(check.issued / spanSeconds) : null,
+    issuedPerSec: check && drainSeconds ? round(check.issued / drainSeconds) : null,
+    requests: load.completed,
+    planned: load.planned,
+    truncated: load.truncated,
+    loadSeconds: round(load.seconds, 2),
+    soldOutSeconds:
+      design.storesCoupons && load.lastAdmissionSeconds !== null && load.admitted >= options.stock
+        ? round(load.lastAdmissionSeconds, 2)
+        : null,
+    tail: {
+      requests: load.tail.requests,
+      requestsPerSec: round(load.tail.requestsPerSec),
+      latencyMs: pick(load.tail.latencyMs),
+    },
+    outcomes: load.outcomes,
+    serverCpuSeconds: round(usage.serverCpuSeconds, 2),
+    serverCpuPercent: round((usage.serverCpuSeconds / load.seconds) * 100),
+    drainCpuSeconds: round(usage.drainCpuSeconds, 2),
+    serverPeakRssMb: round(usage.serverPeakRssMb),
+    generatorCpuSeconds: round(load.generatorCpuSeconds, 2),
+    generatorCpuPercent: round((load.generatorCpuSeconds / load.seconds) * 100),
+    loadAverageAtStart: round(usage.loadAverageAtStart, 2),
+    processes: usage.processes,
+    summary: design.summary,
+    notes,
+  };
+}

@@ -1,0 +1,33 @@
+import pg from 'pg';
+
+/** The URL of database `name` on the same server as `serverUrl`. */
+export function databaseUrlFor(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function onAdminDatabase(serverUrl: string, text: string): Promise<void> {
+  const client = new pg.Client({
+    connectionString: databaseUrlFor(serverUrl, 'postgres'),
+    connectionTimeoutMillis: 5000,
+  });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh, empty database for one design; `name` is made by the bench ([a-z0-9_] only). */
+export async function createScratchDatabase(serverUrl: string, name: string): Promise<string> {
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`scratch database name "${name}" must be [a-z0-9_]`);
+  await onAdminDatabase(serverUrl, `CREATE DATABASE ${name}`);
+  return databaseUrlFor(serverUrl, name);
+}
+
+export async function dropScratchDatabase(serverUrl: string, name: string): Promise<void> {
+  if (!/^[a-z0-9_]+$/.test(name)) return;
+  await onAdminDatabase(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
