@@ -7,7 +7,7 @@ say() { printf '%s\n' "$*" >&2; }
 ensure_dependencies() {
   if [[ ! -x node_modules/.bin/node || package-lock.json -nt node_modules/.package-lock.json ]]; then
     say "installing dependencies (npm ci)…"
-    npm ci --no-audit --no-fund >&2
+    npm ci --no-audit --no-fund --loglevel=error >&2
   fi
 }
 

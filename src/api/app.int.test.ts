@@ -8,6 +8,7 @@ import { createVerdictCache } from '../gate/verdict-cache.ts';
 import { createMetrics } from '../metrics.ts';
 import { buildApp } from './app.ts';
 import { type AuthOptions, createAuth } from './auth.ts';
+import { createRateLimiter } from './rate-limiter.ts';
 
 const jwtSecret = 'a-test-secret-that-is-long-enough-for-hs256';
 const admin = { authorization: `Bearer ${adminToken}` };
@@ -250,6 +251,28 @@ describe('HTTP API', () => {
         { admitted: 1 },
       );
     });
+  });
+
+  it('answers 429 beyond a configured per-user rate, admitting nothing for it', async () => {
+    const limited = buildApp({
+      db: t.db,
+      redis: r.redis,
+      gate: createGate(r.redis),
+      verdicts: createVerdictCache(),
+      auth: createAuth({ mode: 'trusted-header', userIdHeader: 'x-user-id', adminToken }),
+      metrics: createMetrics(),
+      rateLimiter: createRateLimiter(1, () => 0),
+    });
+    try {
+      const id = await createEvent({ stock: 10, perUserLimit: 5 });
+      const claimOnce = () => limited.inject({ method: 'POST', url: `/events/${id}/claims`, headers: asUser('rita') });
+      expect((await claimOnce()).statusCode).toBe(202);
+      const second = await claimOnce();
+      expect([second.statusCode, second.json<{ error: string }>().error]).toEqual([429, 'rate_limited']);
+      expect(await r.redis.xLen(gateKeys(id).outbox)).toBe(1);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('answers healthz, readyz and metrics', async () => {

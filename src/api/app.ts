@@ -5,6 +5,7 @@ import type { GateRedis } from '../gate/redis.ts';
 import type { VerdictCache } from '../gate/verdict-cache.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Auth } from './auth.ts';
+import type { RateLimiter } from './rate-limiter.ts';
 import { createClaimTally } from './claim-tally.ts';
 import { createEventCatalog } from './event-catalog.ts';
 import { handleError, handleNotFound } from './http-errors.ts';
@@ -25,6 +26,7 @@ export interface AppDeps {
   verdicts: VerdictCache;
   auth: Auth;
   metrics: Metrics;
+  rateLimiter?: RateLimiter | undefined;
   logger?: FastifyBaseLogger;
   /** The workers' Kafka consumer lag for the dashboard; without it the dashboard shows "n/a". */
   kafkaLag?: KafkaLag;

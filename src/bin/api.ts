@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
+import { createRateLimiter } from '../api/rate-limiter.ts';
 import { createAuth } from '../api/auth.ts';
 import { createKafkaLag } from '../api/kafka-lag.ts';
 import type { Config } from '../config.ts';
@@ -44,6 +45,7 @@ export async function startApi(runtime: Runtime): Promise<{ app: FastifyInstance
     verdicts,
     auth: createAuth(authOptionsOf(config)),
     metrics,
+    rateLimiter: config.RATE_LIMIT_PER_SEC === undefined ? undefined : createRateLimiter(config.RATE_LIMIT_PER_SEC),
     logger: log,
     kafkaLag,
   });

@@ -9,6 +9,7 @@ import type { Admission, Gate } from '../../gate/gate.ts';
 import type { VerdictCache } from '../../gate/verdict-cache.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { Auth } from '../auth.ts';
+import type { RateLimiter } from '../rate-limiter.ts';
 import type { EventCatalog } from '../event-catalog.ts';
 import { publicEventView } from '../event-views.ts';
 import { sendRejection } from '../http-errors.ts';
@@ -20,6 +21,8 @@ export interface ClaimRouteDeps {
   verdicts: VerdictCache;
   auth: Auth;
   metrics: Metrics;
+  /** Set only where an operator configured RATE_LIMIT_PER_SEC. */
+  rateLimiter?: RateLimiter | undefined;
 }
 
 const eventParams = {
@@ -34,7 +37,7 @@ interface ClaimView {
 }
 
 export function registerClaimRoutes(app: FastifyInstance, deps: ClaimRouteDeps): void {
-  const { db, gate, catalog, verdicts, auth, metrics } = deps;
+  const { db, gate, catalog, verdicts, auth, metrics, rateLimiter } = deps;
 
   async function admit(eventId: string, userId: string, claimId: string): Promise<Admission> {
     const stopTimer = metrics.gateSeconds.startTimer();
@@ -52,6 +55,10 @@ export function registerClaimRoutes(app: FastifyInstance, deps: ClaimRouteDeps):
 
   app.post<{ Params: { id: string } }>('/events/:id/claims', { schema: eventParams }, async (request, reply) => {
     const userId = await auth.userOf(request.headers);
+    if (rateLimiter && !rateLimiter.allow(userId)) {
+      metrics.claims.inc({ outcome: 'rate_limited' });
+      throw new AppError('RATE_LIMITED', 'Too many claims from this user; try again in a second.');
+    }
     const eventId = request.params.id;
     const remembered = verdicts.get(eventId);
     if (remembered) {
