@@ -54,6 +54,7 @@ const Env = z
     RELAY_CLAIM_IDLE_MS: positiveInt.min(100).default(30_000),
     RETRY_INTERVAL_MS: positiveInt.default(5000),
     RETRY_MAX_ATTEMPTS: positiveInt.max(100).default(8),
+    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Where the operator CLI (`firstcome events ...`) finds the API; unset, it is http://HOST:PORT.
     FIRSTCOME_URL: urlWithScheme(['http:', 'https:']).optional(),

@@ -79,7 +79,7 @@ export function createMetrics() {
     }),
     reconcileDrift: new Gauge({
       name: 'firstcome_reconcile_drift',
-      help: 'Gate minus database at the last reconcile, per event (admitted claims missing from the database)',
+      help: 'Claims and tickets on which gate and database disagree at the last drift check, per event (see firstcome reconcile)',
       labelNames: ['event'] as const,
       registers,
     }),

@@ -2,10 +2,12 @@ import { EVENT_ID_PATTERN } from '../claim.ts';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { createGate } from '../gate/gate.ts';
+import type { EventDrift } from '../retry/drift.ts';
 import { reconcileEvents, type ReconcileOptions } from '../retry/reconcile.ts';
 import { formatReconcileReport, reconcileReportJson } from '../retry/reconcile-report.ts';
 import { parseFlags } from './flags.ts';
-import { closeRuntime, createLogger, openRuntime } from './runtime.ts';
+import { startPeriodic } from './periodic.ts';
+import { closeRuntime, createLogger, openRuntime, type Runtime } from './runtime.ts';
 
 const usageError = (message: string) => new AppError('INVALID_REQUEST', `firstcome reconcile: ${message}`);
 
@@ -44,3 +46,35 @@ export async function runReconcile(config: Config, args: string[]): Promise<void
     await closeRuntime(runtime);
   }
 }
+
+/**
+ * Inside `worker` and `start`: measures drift (never repairs) every RECONCILE_INTERVAL_MS, so that
+ * firstcome_reconcile_drift shows where gate and database disagree. 0 turns it off, for
+ * deployments with very many events, where each pass reads every event's claims from Redis.
+ */
+export function startDriftWatch(runtime: Runtime): { stop(): Promise<void> } {
+  const { config, log, metrics } = runtime;
+  if (config.RECONCILE_INTERVAL_MS === 0) return { stop: async () => undefined };
+  const deps = { db: runtime.db, gate: createGate(runtime.redis), redis: runtime.redis };
+  return startPeriodic(config.RECONCILE_INTERVAL_MS, async () => {
+    try {
+      const report = await reconcileEvents(deps, { eventId: undefined, repair: false, graceMs: driftWatchGraceMs });
+      metrics.reconcileDrift.reset();
+      for (const { found } of report.events) metrics.reconcileDrift.set({ event: found.eventId }, driftSize(found));
+      if (report.hasDrift) log.warn('gate and database disagree; see `firstcome reconcile`');
+    } catch (error) {
+      log.warn({ err: error }, 'drift check failed');
+    }
+  });
+}
+
+/** Claims and tickets on which gate and database disagree. */
+export const driftSize = (drift: EventDrift) =>
+  drift.missing.length +
+  drift.unknownToGate.length +
+  drift.deadHeld.length +
+  drift.strandedTickets +
+  drift.doubleBookedTickets;
+
+// Claims younger than this may still be on their way through the relay, Kafka and the worker.
+const driftWatchGraceMs = 60_000;

@@ -1,3 +1,4 @@
+import { startPeriodic } from './periodic.ts';
 import type { Config } from '../config.ts';
 import { createGate } from '../gate/gate.ts';
 import { redriveFailedClaims, type RetryPassOptions, type RetryPassSummary } from '../retry/redrive-failed-claims.ts';
@@ -36,40 +37,24 @@ export async function runRetry(config: Config, args: string[]): Promise<void> {
 /** The retry job inside `worker` and `start`: a pass now, then one every RETRY_INTERVAL_MS after the last ended. */
 export function startRetryJob(runtime: Runtime): { stop(): Promise<void> } {
   const { log, metrics, config } = runtime;
-  let isStopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  const tick = () => {
-    running = runPass(runtime)
-      .then(
-        (summary) => {
-          for (const outcome of ['issued', 'retrying', 'dead'] as const) {
-            if (summary[outcome] > 0) metrics.retryOutcomes.inc({ outcome }, summary[outcome]);
-          }
-          if (summary.issued + summary.retrying + summary.dead + summary.ticketsReturned > 0) {
-            log.info(summary, describeRetryPass(summary));
-          }
-          if (summary.ticketsKept > 0) {
-            log.warn(
-              `${summary.ticketsKept} dead claims hold tickets that the database gives to other claims; ` +
-                'Redis lost data? run `firstcome reconcile --repair`',
-            );
-          }
-        },
-        // A database or Redis outage: the claims stay due (or leased) and the next pass takes them.
-        (error: unknown) => log.warn({ err: error }, 'retry pass failed'),
-      )
-      .finally(() => {
-        running = undefined;
-        if (!isStopped) timer = setTimeout(tick, config.RETRY_INTERVAL_MS);
-      });
-  };
-  timer = setTimeout(tick, 0);
-  return {
-    async stop() {
-      isStopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodic(config.RETRY_INTERVAL_MS, () =>
+    runPass(runtime).then(
+      (summary) => {
+        for (const outcome of ['issued', 'retrying', 'dead'] as const) {
+          if (summary[outcome] > 0) metrics.retryOutcomes.inc({ outcome }, summary[outcome]);
+        }
+        if (summary.issued + summary.retrying + summary.dead + summary.ticketsReturned > 0) {
+          log.info(summary, describeRetryPass(summary));
+        }
+        if (summary.ticketsKept > 0) {
+          log.warn(
+            `${summary.ticketsKept} dead claims hold tickets that the database gives to other claims; ` +
+              'Redis lost data? run `firstcome reconcile --repair`',
+          );
+        }
+      },
+      // A database or Redis outage: the claims stay due (or leased) and the next pass takes them.
+      (error: unknown) => log.warn({ err: error }, 'retry pass failed'),
+    ),
+  );
 }

@@ -6,6 +6,7 @@ import { findEvent, insertEvent } from '../db/events.ts';
 import { createGate } from '../gate/gate.ts';
 import { startApi } from './api.ts';
 import { startRelay } from './relay.ts';
+import { startDriftWatch } from './reconcile.ts';
 import { startRetryJob } from './retry.ts';
 import { closeRuntime, createLogger, onShutdown, openRuntime } from './runtime.ts';
 import { startWorker } from './worker.ts';
@@ -35,12 +36,14 @@ export async function runStart(configured: Config): Promise<void> {
   const relay = startRelay(runtime);
   const worker = startWorker(runtime);
   const retryJob = startRetryJob(runtime);
+  const driftWatch = startDriftWatch(runtime);
   onShutdown(log, async () => {
     await api.stop();
     // Admissions stop first; what the relay sent and the worker has not read waits in Kafka for the next start.
     await relay.stop();
     await worker.stop();
     await retryJob.stop();
+    await driftWatch.stop();
     await closeRuntime(runtime);
   });
   process.stdout.write(await welcome(config, generated));

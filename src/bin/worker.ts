@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import { waitForClaimsTopic } from '../kafka/claims-topic.ts';
 import { createWorker } from '../worker/worker.ts';
+import { startDriftWatch } from './reconcile.ts';
 import { startRetryJob } from './retry.ts';
 import { closeRuntime, createLogger, onShutdown, openRuntime, type Runtime } from './runtime.ts';
 
@@ -49,8 +50,10 @@ export async function runWorker(config: Config): Promise<void> {
   const runtime = await openRuntime(config, log);
   const worker = startWorker(runtime);
   const retryJob = startRetryJob(runtime);
+  const driftWatch = startDriftWatch(runtime);
   onShutdown(log, async () => {
     await retryJob.stop();
+    await driftWatch.stop();
     await worker.stop();
     await closeRuntime(runtime);
   });
