@@ -8,5 +8,4 @@ const withDatabase = (name: string) => {
 };
 
 export const adminDatabaseUrl = () => withDatabase('postgres');
-export const templateDatabaseUrl = () => withDatabase('firstcome_template');
 export const testDatabaseUrl = (name: string) => withDatabase(name);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import pg from 'pg';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, inject, expect } from 'vitest';
 import { loadConfig, type Config } from '../src/config.ts';
 import { createDatabase, type Database } from '../src/db/database.ts';
 import { activeEventsKey, gateKeys } from '../src/gate/keys.ts';
@@ -45,7 +45,7 @@ export function useDatabase(): { readonly url: string; readonly db: Database } {
   const name = randomId('firstcome_t');
   const state = { url: testDatabaseUrl(name), db: undefined as Database | undefined };
   beforeAll(async () => {
-    await adminQuery(`CREATE DATABASE ${name} TEMPLATE firstcome_template`);
+    await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`);
     state.db = createDatabase({ url: state.url, poolSize: 4 });
   });
   afterAll(async () => {
