@@ -55,6 +55,8 @@ const Env = z
     RETRY_INTERVAL_MS: positiveInt.default(5000),
     RETRY_MAX_ATTEMPTS: positiveInt.max(100).default(8),
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+    // `relay` and `worker` answer /metrics on this port when set (they have no API).
+    METRICS_PORT: port.optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Where the operator CLI (`firstcome events ...`) finds the API; unset, it is http://HOST:PORT.
     FIRSTCOME_URL: urlWithScheme(['http:', 'https:']).optional(),

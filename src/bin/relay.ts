@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { connectRedis, createRedis, type GateRedis } from '../gate/redis.ts';
+import type { GateRedis } from '../gate/redis.ts';
 import { waitForClaimsTopic } from '../kafka/claims-topic.ts';
 import { uniqueInstanceName } from '../kafka/kafka-options.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createClaimProducer } from '../relay/claim-producer.ts';
 import { createOutboxReader } from '../relay/outbox-reader.ts';
 import { createRelay } from '../relay/relay.ts';
-import { createLogger, onShutdown } from './runtime.ts';
+import { createLogger, onShutdown, openRedis, serveMetrics } from './runtime.ts';
 
 /** The relay role on connections it is given; returns at once, and `stop` finishes the batch in hand. */
 export function startRelay({
@@ -61,18 +61,13 @@ export function startRelay({
 /** `firstcome relay`: needs Redis and Kafka only, not the database. */
 export async function runRelay(config: Config): Promise<void> {
   const log = createLogger(config, 'firstcome-relay');
-  let lastRedisError = '';
-  const redis = await connectRedis(
-    createRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }),
-    (error) => {
-      const message = error instanceof Error ? error.message : String(error);
-      if (message !== lastRedisError) log.warn({ err: error }, 'Redis connection trouble');
-      lastRedisError = message;
-    },
-  );
-  const relay = startRelay({ config, log, redis, metrics: createMetrics() });
+  const redis = await openRedis(config, log);
+  const metrics = createMetrics();
+  const relay = startRelay({ config, log, redis, metrics });
+  const stopMetrics = await serveMetrics(config, metrics);
   onShutdown(log, async () => {
     await relay.stop();
+    await stopMetrics();
     await redis.close();
   });
 }

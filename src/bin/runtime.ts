@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { createDatabase, type Database } from '../db/database.ts';
@@ -19,17 +20,42 @@ export interface Runtime {
 export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
   const db = createDatabase({ url: config.DATABASE_URL });
   await migrateToLatest(db);
+  return { config, log, metrics: createMetrics(), db, redis: await openRedis(config, log) };
+}
+
+export function openRedis(config: Config, log: Logger): Promise<GateRedis> {
   let lastRedisError = '';
-  const redis = await connectRedis(
-    createRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }),
-    (error) => {
-      // A reconnect loop repeats its error many times a second; say it once per change.
-      const message = error instanceof Error ? error.message : String(error);
-      if (message !== lastRedisError) log.warn({ err: error }, 'Redis connection trouble');
-      lastRedisError = message;
-    },
-  );
-  return { config, log, metrics: createMetrics(), db, redis };
+  return connectRedis(createRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }), (error) => {
+    // A reconnect loop repeats its error many times a second; say it once per change.
+    const message = error instanceof Error ? error.message : String(error);
+    if (message !== lastRedisError) log.warn({ err: error }, 'Redis connection trouble');
+    lastRedisError = message;
+  });
+}
+
+/**
+ * `relay` and `worker` run without the API, so where METRICS_PORT is set they answer /metrics (and
+ * /healthz) on it for Prometheus; `start` and `serve` have the API's /metrics.
+ */
+export async function serveMetrics(config: Config, metrics: Metrics): Promise<() => Promise<void>> {
+  if (config.METRICS_PORT === undefined) return async () => undefined;
+  const server = createServer((request, response) => {
+    if (request.method === 'GET' && request.url === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        () => response.writeHead(500).end(),
+      );
+    } else if (request.method === 'GET' && request.url === '/healthz') {
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.METRICS_PORT, config.HOST, resolve);
+  });
+  return () => new Promise((resolve) => server.close(() => resolve()));
 }
 
 export async function closeRuntime(runtime: Runtime): Promise<void> {

@@ -3,7 +3,7 @@ import { waitForClaimsTopic } from '../kafka/claims-topic.ts';
 import { createWorker } from '../worker/worker.ts';
 import { startDriftWatch } from './reconcile.ts';
 import { startRetryJob } from './retry.ts';
-import { closeRuntime, createLogger, onShutdown, openRuntime, type Runtime } from './runtime.ts';
+import { closeRuntime, createLogger, onShutdown, openRuntime, type Runtime, serveMetrics } from './runtime.ts';
 
 /** Every worker of a topic shares one consumer group, so a topic's partitions are split among them. */
 export const workerGroupId = (topic: string) => `firstcome-worker.${topic}`;
@@ -51,10 +51,12 @@ export async function runWorker(config: Config): Promise<void> {
   const worker = startWorker(runtime);
   const retryJob = startRetryJob(runtime);
   const driftWatch = startDriftWatch(runtime);
+  const stopMetrics = await serveMetrics(config, runtime.metrics);
   onShutdown(log, async () => {
     await retryJob.stop();
     await driftWatch.stop();
     await worker.stop();
+    await stopMetrics();
     await closeRuntime(runtime);
   });
 }
