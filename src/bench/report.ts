@@ -47,7 +47,6 @@ export function renderMarkdown(results: DesignResult[]): string {
       'server CPU %',
       'peak RSS MB',
       'generator CPU %',
-      'box load',
     ],
     results.map((r) => [
       `\`${r.design}\``,
@@ -62,7 +61,6 @@ export function renderMarkdown(results: DesignResult[]): string {
       fixed(r.serverCpuPercent),
       fixed(r.serverPeakRssMb),
       fixed(r.generatorCpuPercent),
-      fixed(r.loadAverageAtStart, 1),
     ]),
   );
   const correctness = table(

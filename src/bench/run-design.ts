@@ -43,7 +43,10 @@ export interface DesignResult {
   serverPeakRssMb: number;
   generatorCpuSeconds: number;
   generatorCpuPercent: number;
-  /** The box's 1-minute load average as the load began: above the CPU count, neighbours were competing. */
+  /**
+   * The box's 1-minute load average as the load began. It lags, so it still counts the previous design's
+   * processes; well above the CPU count it says neighbours were competing too.
+   */
   loadAverageAtStart: number;
   processes: string[];
   /** Every round's figures when the run had several (--rounds). */
