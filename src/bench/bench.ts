@@ -6,6 +6,7 @@ import { renderChart } from './chart.ts';
 import { defaultDesigns, designs, findDesign } from './designs.ts';
 import { describeMachine, type MachineFacts } from './machine.ts';
 import { benchUsage, parseBenchArgs, type BenchOptions } from './options.ts';
+import { describeProfiles } from './profile-summary.ts';
 import { renderMarkdown, throughputRatios } from './report.ts';
 import { runDesign, type DesignResult } from './run-design.ts';
 
@@ -104,12 +105,12 @@ export async function benchmark(config: Config, options: BenchOptions, argv: str
   };
 }
 
-const describeScenario = (report: BenchReport): [string, string] => {
+const describeScenario = (report: BenchReport, options: BenchOptions): [string, string] => {
   const s = report.scenario;
   const m = report.machine;
   return [
     `${String(s.users)} users × ${String(s.attempts)} attempts in random order, stock ${String(s.stock)}, ` +
-      `${String(s.connections)} connections`,
+      `${String(s.connections)} connections${options.rounds > 1 ? ` · median of ${options.rounds} interleaved rounds` : ''}`,
     `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB · Node ${m.node} · Redis ${m.redis} · PostgreSQL ${m.postgres} · Kafka ${m.kafka}`,
   ];
 };
@@ -128,15 +129,21 @@ export async function runBench(config: Config, argv: string[]): Promise<void> {
   const failed = report.failures.map(
     (f) => `- \`${f.design}\` failed in round ${f.round}: ${f.error.split('\n')[0]}\n`,
   );
-  const markdown = `${describeScenario(report).join('  \n')}\n\n${renderMarkdown(report.results)}${failed.join('')}`;
+  const markdown = `${describeScenario(report, options).join('  \n')}\n\n${renderMarkdown(report.results)}${failed.join('')}`;
   process.stdout.write(`\n${markdown}`);
   const out = resolve(options.out);
   await mkdir(out, { recursive: true });
   const json = `${JSON.stringify(report, null, 2)}\n`;
   await writeFile(join(out, 'results.json'), json);
   await writeFile(join(out, 'results.md'), markdown);
-  await writeFile(join(out, 'chart.svg'), await renderChart(report.results, describeScenario(report)));
+  await writeFile(join(out, 'chart.svg'), await renderChart(report.results, describeScenario(report, options)));
   if (options.json) await writeFile(resolve(options.json), json);
+  if (options.profile) {
+    const profiles = join(out, 'profiles');
+    const hotSpots = await describeProfiles(profiles);
+    await writeFile(join(profiles, 'hot-spots.txt'), `${hotSpots}\n`);
+    process.stdout.write(`\n${hotSpots}\n\nCPU profiles (open in Chrome DevTools or speedscope): ${profiles}\n`);
+  }
   if (report.failures.length > 0) process.exitCode = 1;
   process.stdout.write(
     `\nwrote ${join(out, 'results.json')}, results.md and chart.svg${options.json ? ` and ${resolve(options.json)}` : ''}\n`,

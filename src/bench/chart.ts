@@ -2,13 +2,19 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { DesignResult } from './run-design.ts';
 
-const panel = (field: string, title: string, color: string, format: string, scale: 'linear' | 'log') => ({
+const panel = (field: string, title: string, color: string, format: string, scale: 'linear' | 'symlog') => ({
   width: 320,
   height: 24 * 6,
   title,
   encoding: {
     y: { field: 'design', type: 'nominal', sort: null, title: null },
-    x: { field, type: 'quantitative', title: null, scale: { type: scale } },
+    x: {
+      field,
+      type: 'quantitative',
+      title: null,
+      scale: { type: scale },
+      ...(scale === 'symlog' ? { axis: { values: [0, 10, 100, 1000, 10000] } } : {}),
+    },
   },
   layer: [
     { mark: { type: 'bar', color } },
@@ -27,7 +33,7 @@ export async function renderChart(results: DesignResult[], subtitle: string[]): 
     data: { values: results.map((r) => ({ design: r.design, rps: r.requestsPerSec, p99: r.latencyMs.p99 })) },
     hconcat: [
       panel('rps', 'claims per second (higher is better)', '#4c78a8', ',.0f', 'linear'),
-      panel('p99', 'p99 latency, ms, log scale (lower is better)', '#e45756', ',.1f', 'log'),
+      panel('p99', 'p99 latency, ms, symlog scale (lower is better)', '#e45756', ',.1f', 'symlog'),
     ],
     config: { font: 'sans-serif', view: { stroke: null } },
   } as unknown as TopLevelSpec;

@@ -30,16 +30,20 @@ describe('parseBenchArgs', () => {
     });
   });
 
-  it.each([[['--designs', 'nope']], [['--users', '0']], [['--stock', '1.5']], [['--frobnicate']], [['extra']]])(
-    'refuses %j with a one-line CONFIG_INVALID',
-    (argv) => {
-      let thrown: unknown;
-      try {
-        parse(argv);
-      } catch (error) {
-        thrown = error;
-      }
-      expect(isAppError(thrown, 'CONFIG_INVALID')).toBe(true);
-    },
-  );
+  it.each([
+    [['--designs', 'nope']],
+    [['--designs', 'db-lock,db-lock']],
+    [['--users', '0']],
+    [['--stock', '1.5']],
+    [['--frobnicate']],
+    [['extra']],
+  ])('refuses %j with a one-line CONFIG_INVALID', (argv) => {
+    let thrown: unknown;
+    try {
+      parse(argv);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isAppError(thrown, 'CONFIG_INVALID')).toBe(true);
+  });
 });

@@ -88,6 +88,9 @@ export function parseBenchArgs(argv: string[], knownDesigns: string[], defaultDe
   if (positionals.length > 0) throw new AppError('CONFIG_INVALID', `unexpected argument "${positionals[0]}"`);
   const base = values.quick ? quick : full;
   const designs = values.designs?.split(',').map((d) => d.trim()) ?? defaultDesigns;
+  if (new Set(designs).size !== designs.length) {
+    throw new AppError('CONFIG_INVALID', '--designs: a design may appear once; --rounds N repeats them all');
+  }
   const unknown = designs.filter((d) => !knownDesigns.includes(d));
   if (unknown.length > 0 || designs.length === 0) {
     throw new AppError(

@@ -24,7 +24,7 @@ const shorten = (url: string) => {
   if (inModules) return `${inModules[1]}/${inModules[2]}`;
   const inRepo = /\/src\/(.*)$/.exec(url);
   if (inRepo) return `src/${inRepo[1]}`;
-  return url.replace(/^node:/, 'node:') || '(native)';
+  return url || '(native)';
 };
 
 /** The functions with the most self time in a V8 CPU profile (`node --cpu-prof`). */
