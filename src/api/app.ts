@@ -61,6 +61,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     bodyLimit: bodyLimitBytes,
     // One line per claim would drown the logs of a drop; errors are logged where they are handled.
     logController: new LogController({ disableRequestLogging: true }),
+    // Fastify's default makes a pino child per request; without per-request lines it only costs.
+    childLoggerFactory: (logger) => logger,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     schemaErrorFormatter: describeSchemaErrors,
   });
