@@ -7,6 +7,12 @@ import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import pg from 'pg';
 import { afterAll, beforeAll, inject, expect } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { type AppDeps, buildApp } from '../src/api/app.ts';
+import { type AuthOptions, createAuth } from '../src/api/auth.ts';
+import { createGate } from '../src/gate/gate.ts';
+import { createVerdictCache } from '../src/gate/verdict-cache.ts';
+import { createMetrics } from '../src/metrics.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { createDatabase, type Database } from '../src/db/database.ts';
 import { activeEventsKey, gateKeys } from '../src/gate/keys.ts';
@@ -370,3 +376,21 @@ export async function expectPromisesHold(
 
 /** Drops a database a test let firstcome create (useDatabase drops its own). */
 export const dropDatabase = (name: string) => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+
+/** The HTTP app on the given connections, as `firstcome serve` builds it, for `inject()` tests. */
+export function buildTestApp(
+  db: Database,
+  redis: GateRedis,
+  extra: Partial<AppDeps> = {},
+  auth: Partial<AuthOptions> = {},
+): FastifyInstance {
+  return buildApp({
+    db,
+    redis,
+    gate: createGate(redis),
+    verdicts: createVerdictCache(),
+    auth: createAuth({ mode: 'trusted-header', userIdHeader: 'x-user-id', adminToken, ...auth }),
+    metrics: createMetrics(),
+    ...extra,
+  });
+}

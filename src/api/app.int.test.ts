@@ -1,13 +1,10 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, useDatabase, useRedis } from '../../test/harness.ts';
+import { adminToken, useDatabase, useRedis, buildTestApp } from '../../test/harness.ts';
 import { countCoupons } from '../db/coupons.ts';
-import { createGate } from '../gate/gate.ts';
 import { gateKeys } from '../gate/keys.ts';
-import { createVerdictCache } from '../gate/verdict-cache.ts';
-import { createMetrics } from '../metrics.ts';
-import { buildApp } from './app.ts';
-import { type AuthOptions, createAuth } from './auth.ts';
+import type { FastifyInstance } from 'fastify';
+import { type AuthOptions } from './auth.ts';
 import { createRateLimiter } from './rate-limiter.ts';
 
 const jwtSecret = 'a-test-secret-that-is-long-enough-for-hs256';
@@ -17,17 +14,9 @@ const asUser = (userId: string) => ({ 'x-user-id': userId });
 describe('HTTP API', () => {
   const t = useDatabase();
   const r = useRedis();
-  let app: ReturnType<typeof buildApp>;
+  let app: FastifyInstance;
 
-  const appWith = (auth: Partial<AuthOptions>) =>
-    buildApp({
-      db: t.db,
-      redis: r.redis,
-      gate: createGate(r.redis),
-      verdicts: createVerdictCache(),
-      auth: createAuth({ mode: 'trusted-header', userIdHeader: 'x-user-id', adminToken, ...auth }),
-      metrics: createMetrics(),
-    });
+  const appWith = (auth: Partial<AuthOptions>) => buildTestApp(t.db, r.redis, {}, auth);
 
   beforeAll(() => {
     app = appWith({});
@@ -215,7 +204,7 @@ describe('HTTP API', () => {
   });
 
   describe('with AUTH_MODE=jwt', () => {
-    let jwtApp: ReturnType<typeof buildApp>;
+    let jwtApp: FastifyInstance;
     beforeAll(() => {
       jwtApp = appWith({ mode: 'jwt', jwtSecret });
     });
@@ -254,15 +243,7 @@ describe('HTTP API', () => {
   });
 
   it('answers 429 beyond a configured per-user rate, admitting nothing for it', async () => {
-    const limited = buildApp({
-      db: t.db,
-      redis: r.redis,
-      gate: createGate(r.redis),
-      verdicts: createVerdictCache(),
-      auth: createAuth({ mode: 'trusted-header', userIdHeader: 'x-user-id', adminToken }),
-      metrics: createMetrics(),
-      rateLimiter: createRateLimiter(1, () => 0),
-    });
+    const limited = buildTestApp(t.db, r.redis, { rateLimiter: createRateLimiter(1, () => 0) });
     try {
       const id = await createEvent({ stock: 10, perUserLimit: 5 });
       const claimOnce = () => limited.inject({ method: 'POST', url: `/events/${id}/claims`, headers: asUser('rita') });

@@ -2,12 +2,8 @@ import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, useDatabase, useRedis } from '../../test/harness.ts';
-import { createGate } from '../gate/gate.ts';
-import { createVerdictCache } from '../gate/verdict-cache.ts';
-import { createMetrics } from '../metrics.ts';
-import { buildApp } from './app.ts';
-import { createAuth } from './auth.ts';
+import { adminToken, useDatabase, useRedis, buildTestApp } from '../../test/harness.ts';
+import type { FastifyInstance } from 'fastify';
 
 interface OpenApiDocument {
   openapi: string;
@@ -38,20 +34,13 @@ const contractRoutes = [
 describe('OpenAPI at /docs', () => {
   const t = useDatabase();
   const r = useRedis();
-  let app: ReturnType<typeof buildApp>;
+  let app: FastifyInstance;
   let doc: OpenApiDocument;
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
 
   beforeAll(async () => {
-    app = buildApp({
-      db: t.db,
-      redis: r.redis,
-      gate: createGate(r.redis),
-      verdicts: createVerdictCache(),
-      auth: createAuth({ mode: 'trusted-header', userIdHeader: 'x-user-id', adminToken }),
-      metrics: createMetrics(),
-    });
+    app = buildTestApp(t.db, r.redis);
     const response = await app.inject({ method: 'GET', url: '/docs/json' });
     expect(response.statusCode).toBe(200);
     doc = response.json<OpenApiDocument>();

@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSseParser, type SseMessage } from '../../dashboard/src/sse.ts';
-import { adminToken, startPrivateRedis, useDatabase, useRedis, waitFor } from '../../test/harness.ts';
-import { createGate } from '../gate/gate.ts';
-import { createVerdictCache } from '../gate/verdict-cache.ts';
+import { adminToken, startPrivateRedis, useDatabase, useRedis, waitFor, buildTestApp } from '../../test/harness.ts';
 import { createMetrics } from '../metrics.ts';
-import { buildApp } from './app.ts';
-import { createAuth } from './auth.ts';
+import type { FastifyInstance } from 'fastify';
 import type { LiveFrame } from './live-stream.ts';
 
 /** Reads a stream as the dashboard does (fetch + the same parser), keeping every message. */
@@ -35,19 +32,12 @@ describe('the dashboard stream of an event', () => {
   const t = useDatabase();
   const r = useRedis(redisServer.url);
   const metrics = createMetrics();
-  let app: ReturnType<typeof buildApp>;
+  let app: FastifyInstance;
   let baseUrl: string;
   const admin = { authorization: `Bearer ${adminToken}` };
 
   beforeAll(async () => {
-    app = buildApp({
-      db: t.db,
-      redis: r.redis,
-      gate: createGate(r.redis),
-      verdicts: createVerdictCache(),
-      auth: createAuth({ mode: 'trusted-header', userIdHeader: 'x-user-id', adminToken }),
-      metrics,
-    });
+    app = buildTestApp(t.db, r.redis, { metrics });
     baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => app.close());
@@ -130,14 +120,7 @@ describe('the dashboard stream of an event', () => {
 
   it('ends open streams when the server closes, so shutting down never hangs', async () => {
     const id = await createEvent(1);
-    const other = buildApp({
-      db: t.db,
-      redis: r.redis,
-      gate: createGate(r.redis),
-      verdicts: createVerdictCache(),
-      auth: createAuth({ mode: 'trusted-header', userIdHeader: 'x-user-id', adminToken }),
-      metrics: createMetrics(),
-    });
+    const other = buildTestApp(t.db, r.redis);
     const url = await other.listen({ port: 0, host: '127.0.0.1' });
     const stream = openStream(`${url}/admin/stream/events/${id}`, admin);
     await waitFor('a frame', () => stream.frames()[0]);

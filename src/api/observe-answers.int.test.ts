@@ -1,12 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { adminToken, useDatabase, useRedis } from '../../test/harness.ts';
-import { createGate } from '../gate/gate.ts';
-import { createVerdictCache } from '../gate/verdict-cache.ts';
-import { createMetrics } from '../metrics.ts';
-import { buildApp } from './app.ts';
-import { createAuth } from './auth.ts';
+import { adminToken, useDatabase, useRedis, buildTestApp } from '../../test/harness.ts';
 
 describe('log lines', () => {
   const t = useDatabase();
@@ -21,15 +16,7 @@ describe('log lines', () => {
         done();
       },
     });
-    const app = buildApp({
-      db: t.db,
-      redis: r.redis,
-      gate: createGate(r.redis),
-      verdicts: createVerdictCache(),
-      auth: createAuth({ mode: 'trusted-header', userIdHeader: 'x-user-id', adminToken }),
-      metrics: createMetrics(),
-      logger: pino({ level }, sink),
-    });
+    const app = buildTestApp(t.db, r.redis, { logger: pino({ level }, sink) });
     const admin = { authorization: `Bearer ${adminToken}` };
     const id = r.eventId();
     try {
