@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { GateRedis } from '../gate/redis.ts';
-import { waitForClaimsTopic } from '../kafka/claims-topic.ts';
 import { uniqueInstanceName } from '../kafka/kafka-options.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createClaimProducer } from '../relay/claim-producer.ts';
 import { createOutboxReader } from '../relay/outbox-reader.ts';
 import { createRelay } from '../relay/relay.ts';
+import { startWhenTopicReady } from './kafka-role.ts';
 import { createLogger, onShutdown, openRedis, serveMetrics } from './runtime.ts';
 
 /** The relay role on connections it is given; returns at once, and `stop` finishes the batch in hand. */
@@ -33,26 +33,15 @@ export function startRelay({
     { reader, producer, log, metrics },
     { batchSize: config.RELAY_BATCH_SIZE, takeOverEveryMs: Math.min(5000, Math.ceil(config.RELAY_CLAIM_IDLE_MS / 4)) },
   );
-  const stopping = new AbortController();
-  const running = (async () => {
-    const ready = await waitForClaimsTopic(kafka, config.KAFKA_PARTITIONS, {
-      signal: stopping.signal,
-      onRetry: (error, attempt) => {
-        if (attempt === 1) {
-          log.warn({ err: error }, `relay: cannot reach Kafka at ${kafka.brokers.join(',')} yet; retrying`);
-        }
-      },
-    });
-    if (ready) {
-      log.info({ consumerName, topic: kafka.topic }, 'relay running');
-      await relay.run();
-    }
-  })();
+  const role = startWhenTopicReady('relay', relay, {
+    kafka,
+    partitions: config.KAFKA_PARTITIONS,
+    log,
+    details: { consumerName },
+  });
   return {
     async stop(): Promise<void> {
-      stopping.abort();
-      await relay.stop();
-      await running;
+      await role.stop();
       await producer.close();
     },
   };

@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
-import { waitForClaimsTopic } from '../kafka/claims-topic.ts';
 import { createWorker } from '../worker/worker.ts';
+import { startWhenTopicReady } from './kafka-role.ts';
 import { startDriftWatch } from './reconcile.ts';
 import { startRetryJob } from './retry.ts';
 import { closeRuntime, createLogger, onShutdown, openRuntime, type Runtime, serveMetrics } from './runtime.ts';
@@ -20,28 +20,12 @@ export function startWorker({ config, log, db, metrics }: Pick<Runtime, 'config'
       maxWritesPerSec: config.DB_MAX_WRITES_PER_SEC,
     },
   );
-  const stopping = new AbortController();
-  const running = (async () => {
-    const ready = await waitForClaimsTopic(kafka, config.KAFKA_PARTITIONS, {
-      signal: stopping.signal,
-      onRetry: (error, attempt) => {
-        if (attempt === 1) {
-          log.warn({ err: error }, `worker: cannot reach Kafka at ${kafka.brokers.join(',')} yet; retrying`);
-        }
-      },
-    });
-    if (ready) {
-      log.info({ topic: kafka.topic, maxWritesPerSec: config.DB_MAX_WRITES_PER_SEC }, 'worker running');
-      await worker.run();
-    }
-  })();
-  return {
-    async stop(): Promise<void> {
-      stopping.abort();
-      await worker.stop();
-      await running;
-    },
-  };
+  return startWhenTopicReady('worker', worker, {
+    kafka,
+    partitions: config.KAFKA_PARTITIONS,
+    log,
+    details: { maxWritesPerSec: config.DB_MAX_WRITES_PER_SEC },
+  });
 }
 
 /** `firstcome worker`: migrates the database, then writes coupons until SIGTERM. */
