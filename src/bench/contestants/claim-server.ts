@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import { handleError, handleNotFound, sendRejection } from '../../api/http-errors.ts';
+import type { FastifyInstance } from 'fastify';
+import { sendRejection } from '../../api/http-errors.ts';
+import { createHttpServer } from '../../api/http-server.ts';
 import { AppError } from '../../errors.ts';
 
 /** What a contestant decides for one claim; the HTTP answer is the same for every design. */
@@ -59,24 +60,7 @@ export function parseContestantArgs(argv: string[]): ContestantArgs {
  * from a trusted header, the same 202/409/503 bodies (the replies come from firstcome's own http-errors).
  */
 export function buildClaimServer(args: ContestantArgs, decide: DecideClaim): FastifyInstance {
-  const app = Fastify({
-    logger: false,
-    bodyLimit: 16 * 1024,
-    logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-  });
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
-  app.setErrorHandler(handleError);
-  app.setNotFoundHandler(handleNotFound);
+  const app = createHttpServer();
   app.get('/healthz', async () => ({ status: 'ok' }));
   const params = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
   app.post<{ Params: { id: string } }>('/events/:id/claims', { schema: { params } }, async (request, reply) => {
