@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { AppError } from './errors.ts';
 
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().positive();
+const wholeNumber = (what: string) => z.coerce.number({ error: `must be ${what}` }).int({ error: `must be ${what}` });
+const port = wholeNumber('a port number from 0 to 65535').min(0).max(65535);
+const positiveInt = wholeNumber('a whole number above 0').positive();
 const list = z
   .string()
   .transform((s) => s.split(',').map((part) => part.trim()))
@@ -47,14 +48,14 @@ const Env = z
     RATE_LIMIT_PER_SEC: positiveInt.optional(),
     WORKER_BATCH_SIZE: positiveInt.max(50_000).default(2000),
     WORKER_FLUSH_INTERVAL_MS: positiveInt.max(60_000).default(50),
-    DB_MAX_WRITES_PER_SEC: z.coerce.number().int().min(0).default(0),
+    DB_MAX_WRITES_PER_SEC: wholeNumber('a whole number (0 for no cap)').min(0).default(0),
     RELAY_BATCH_SIZE: positiveInt.max(50_000).default(1000),
     // How long an outbox entry stays with a relay that read it and never acknowledged it, before
     // another relay takes it over; longer than any Kafka send, or live relays resend each other's work.
     RELAY_CLAIM_IDLE_MS: positiveInt.min(100).default(30_000),
     RETRY_INTERVAL_MS: positiveInt.default(5000),
     RETRY_MAX_ATTEMPTS: positiveInt.max(100).default(8),
-    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+    RECONCILE_INTERVAL_MS: wholeNumber('a whole number of ms (0 turns it off)').min(0).default(60_000),
     // `relay` and `worker` answer /metrics on this port when set (they have no API).
     METRICS_PORT: port.optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
