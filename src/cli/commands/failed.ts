@@ -25,7 +25,7 @@ export const failedUsage = `Usage: firstcome failed <list|retry> [flags]
       at most 50
   failed retry [--event ID] [--claim ID]... [--json]
       makes the selected waiting claims due now and runs one pass of the retry job (a progress bar shows
-      it); dead claims gave their ticket back to the gate and are never retried
+      it); dead claims are never retried (their ticket went back to the gate when no other claim holds it)
 
 Reads and writes the database at DATABASE_URL (and the gate at REDIS_URL for retry), like \`firstcome retry\`.
 `;
