@@ -46,7 +46,7 @@ const Env = z
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
     RATE_LIMIT_PER_SEC: positiveInt.optional(),
-    WORKER_BATCH_SIZE: positiveInt.max(50_000).default(2000),
+    WORKER_BATCH_SIZE: positiveInt.max(50_000).default(5000),
     WORKER_FLUSH_INTERVAL_MS: positiveInt.max(60_000).default(50),
     DB_MAX_WRITES_PER_SEC: wholeNumber('a whole number (0 for no cap)').min(0).default(0),
     RELAY_BATCH_SIZE: positiveInt.max(50_000).default(1000),

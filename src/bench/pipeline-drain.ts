@@ -2,7 +2,7 @@
  * pipeline-drain: how fast admitted claims land in PostgreSQL through the real relay and worker processes.
  *
  *   node_modules/.bin/node src/bench/pipeline-drain.ts [--mode drop|worker] [--claims 100000]
- *                                                     [--max-writes-per-sec 0] [--batch-size 2000] [--workers 1]
+ *                                                     [--max-writes-per-sec 0] [--batch-size 5000] [--workers 1]
  *
  * drop   (default) admits --claims claims through the gate's Lua script, with `firstcome relay` and
  *        `firstcome worker` running, and reports how long the coupons take to land after admission.
