@@ -6,7 +6,7 @@ export type ClaimOutcome = (typeof claimOutcomes)[number];
 
 export type OutcomeCounts = Record<ClaimOutcome, number>;
 
-const zeroCounts = (): OutcomeCounts => ({
+export const zeroCounts = (): OutcomeCounts => ({
   admitted: 0,
   sold_out: 0,
   limit_reached: 0,

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { OutcomeCounts } from './claim-tally.ts';
+import { type OutcomeCounts, zeroCounts } from './claim-tally.ts';
 import type { EventReading } from './live-figures.ts';
 import { ratesBetween } from './live-stream.ts';
 
-const counts = (partial: Partial<OutcomeCounts> = {}): OutcomeCounts => ({
-  admitted: 0,
-  sold_out: 0,
-  limit_reached: 0,
-  not_started: 0,
-  ended: 0,
-  unavailable: 0,
-  ...partial,
-});
+const counts = (partial: Partial<OutcomeCounts> = {}): OutcomeCounts => ({ ...zeroCounts(), ...partial });
 
 const reading = (atMs: number, figures: Partial<EventReading>): EventReading => ({
   atMs,

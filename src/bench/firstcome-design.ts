@@ -1,17 +1,9 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { activeEventsKey } from '../gate/keys.ts';
 import { benchAdminToken, nodeArgsOf, userIdHeader, type BenchEvent, type Design, type DesignSite } from './design.ts';
 import { deleteTopics } from './kafka-topics.ts';
 import { freePort, spawnNode, waitForHttp, type ServerProcess } from './processes.ts';
 import { deleteKeys, removeMember } from './redis-cleanup.ts';
-
-/** The pipeline roles this checkout's `firstcome` has (relay and worker land after the API). */
-async function pipelineRoles(repoRoot: string): Promise<string[]> {
-  const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, 'bin/firstcome.js'), '--help']);
-  return ['relay', 'worker'].filter((role) => new RegExp(`^\\s+${role}\\b`, 'm').test(stdout));
-}
 
 /** The real service: `firstcome serve`, `relay` and `worker` as separate processes, default settings. */
 export const firstcomeDesign: Design = {
@@ -22,7 +14,6 @@ export const firstcomeDesign: Design = {
     'Kafka) and `firstcome worker` (Kafka → batched idempotent inserts), each its own process',
   storesCoupons: true,
   async launch(site: DesignSite) {
-    const roles = await pipelineRoles(site.repoRoot);
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {
       PORT: String(port),
@@ -52,7 +43,7 @@ export const firstcomeDesign: Design = {
       // The API migrates the schema first; the other roles start on a migrated database.
       processes.push(spawnRole('serve'));
       await waitForHttp(`${origin}/healthz`, processes);
-      for (const role of roles) processes.push(spawnRole(role));
+      for (const role of ['relay', 'worker']) processes.push(spawnRole(role));
     } catch (error) {
       await stop();
       throw error;
@@ -61,10 +52,6 @@ export const firstcomeDesign: Design = {
       origin,
       processes,
       stop,
-      notes:
-        roles.length === 2
-          ? []
-          : ['this checkout has no `firstcome relay`/`worker` yet: claims are admitted but nothing is issued'],
       async createEvent(event: BenchEvent) {
         events.push(event.id);
         const response = await fetch(`${origin}/admin/events`, {

@@ -1,9 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { admitOne, deliverClaims, openEvent } from '../../test/tickets.ts';
 import { testConfig, useDatabase, useRedis, waitFor } from '../../test/harness.ts';
-import { insertEvent } from '../db/events.ts';
-import { insertCoupons } from '../db/insert-coupons.ts';
-import { createGate } from '../gate/gate.ts';
 import { gateKeys } from '../gate/keys.ts';
 import { createMetrics } from '../metrics.ts';
 import { startDriftWatch } from './reconcile.ts';
@@ -14,28 +12,8 @@ describe('startDriftWatch', () => {
 
   it('shows on firstcome_reconcile_drift the coupons a gate that lost its claims does not hold', async () => {
     const eventId = r.eventId();
-    const event = await insertEvent(t.db, {
-      id: eventId,
-      name: 'drift',
-      stock: 10,
-      perUserLimit: 1,
-      startsAt: null,
-      endsAt: null,
-    });
-    const gate = createGate(r.redis);
-    await gate.loadEvent(event);
-    const admission = await gate.admitClaim({ eventId, userId: 'u1', claimId: 'drift-claim' });
-    if (admission.kind !== 'ADMITTED') throw new Error(`not admitted: ${admission.kind}`);
-    await insertCoupons(t.db, [
-      {
-        claimId: 'drift-claim',
-        eventId,
-        userId: 'u1',
-        seq: admission.seq,
-        slot: admission.slot,
-        admittedAtMs: Date.now(),
-      },
-    ]);
+    const { gate } = await openEvent(t.db, r.redis, eventId, { stock: 10 });
+    await deliverClaims(t.db, [await admitOne(gate, eventId, 'u1')]);
     await r.redis.del([gateKeys(eventId).users, gateKeys(eventId).outbox]);
 
     const metrics = createMetrics();

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { AdmittedClaim, EventDefinition } from '../claim.ts';
+import type { AdmittedClaim } from '../claim.ts';
+import { admitOne as admit, deliverClaims, openEvent } from '../../test/tickets.ts';
 import { randomId, spawnFirstcome, useDatabase, useRedis, waitFor } from '../../test/harness.ts';
 import { countCoupons } from '../db/coupons.ts';
-import { insertEvent } from '../db/events.ts';
 import { recordFailedClaims } from '../db/failed-claims.ts';
-import { insertCoupons } from '../db/insert-coupons.ts';
 import { subscribeGateChanges } from '../gate/gate-changes.ts';
-import { createGate, type Gate } from '../gate/gate.ts';
+import { createGate } from '../gate/gate.ts';
 import { gateKeys } from '../gate/keys.ts';
 import { createVerdictCache } from '../gate/verdict-cache.ts';
 import { reconcileEvents } from './reconcile.ts';
@@ -18,27 +17,8 @@ describe('reconcile', () => {
   const reconcile = (eventId: string, { repair = false, graceMs = 0 } = {}) =>
     reconcileEvents({ db: t.db, gate: createGate(r.redis), redis: r.redis }, { eventId, repair, graceMs });
 
-  async function anEvent(stock: number, perUserLimit = 1): Promise<{ event: EventDefinition; gate: Gate }> {
-    const id = r.eventId();
-    const event = await insertEvent(t.db, { id, name: 'drop', stock, perUserLimit, startsAt: null, endsAt: null });
-    const gate = createGate(r.redis);
-    await gate.loadEvent(event);
-    return { event, gate };
-  }
-
-  async function admit(gate: Gate, eventId: string, userId: string): Promise<AdmittedClaim> {
-    const claimId = randomId('c');
-    const admission = await gate.admitClaim({ eventId, userId, claimId });
-    if (admission.kind !== 'ADMITTED') throw new Error(`${userId} was not admitted: ${admission.kind}`);
-    return { claimId, eventId, userId, seq: admission.seq, slot: admission.slot, admittedAtMs: Date.now() };
-  }
-
-  /** What the worker does with a batch. */
-  async function deliver(claims: AdmittedClaim[]) {
-    const result = await insertCoupons(t.db, claims);
-    await recordFailedClaims(t.db, result.refused);
-    return result;
-  }
+  const anEvent = (stock: number, perUserLimit = 1) => openEvent(t.db, r.redis, r.eventId(), { stock, perUserLimit });
+  const deliver = (claims: AdmittedClaim[]) => deliverClaims(t.db, claims);
 
   /** What the relay does: the outbox is emptied, its last id stays. */
   const relayAll = (eventId: string) => r.redis.xTrim(gateKeys(eventId).outbox, 'MAXLEN', 0);

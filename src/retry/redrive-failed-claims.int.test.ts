@@ -1,13 +1,11 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import type { AdmittedClaim, EventDefinition } from '../claim.ts';
+import type { AdmittedClaim } from '../claim.ts';
+import { admitOne as admit, deliverClaims, openEvent } from '../../test/tickets.ts';
 import { randomId, useDatabase, useRedis, waitFor } from '../../test/harness.ts';
 import { countCoupons, loadIssuedTickets } from '../db/coupons.ts';
-import { insertEvent } from '../db/events.ts';
-import { recordFailedClaims } from '../db/failed-claims.ts';
-import { insertCoupons } from '../db/insert-coupons.ts';
 import { subscribeGateChanges } from '../gate/gate-changes.ts';
-import { createGate, type Gate } from '../gate/gate.ts';
+import { createGate } from '../gate/gate.ts';
 import { gateKeys } from '../gate/keys.ts';
 import { createVerdictCache } from '../gate/verdict-cache.ts';
 import { redriveFailedClaims } from './redrive-failed-claims.ts';
@@ -21,26 +19,8 @@ describe('the retry job', () => {
 
   const pass = () => redriveFailedClaims({ db: t.db, gate: createGate(r.redis), redis: r.redis }, policy);
 
-  async function anEvent(stock: number, id = r.eventId()): Promise<{ event: EventDefinition; gate: Gate }> {
-    const event = await insertEvent(t.db, { id, name: 'drop', stock, perUserLimit: 1, startsAt: null, endsAt: null });
-    const gate = createGate(r.redis);
-    await gate.loadEvent(event);
-    return { event, gate };
-  }
-
-  async function admit(gate: Gate, eventId: string, userId: string): Promise<AdmittedClaim> {
-    const claimId = randomId('c');
-    const admission = await gate.admitClaim({ eventId, userId, claimId });
-    if (admission.kind !== 'ADMITTED') throw new Error(`${userId} was not admitted: ${admission.kind}`);
-    return { claimId, eventId, userId, seq: admission.seq, slot: admission.slot, admittedAtMs: Date.now() };
-  }
-
-  /** What the worker does with a batch: coupons, and the refused claims into failed_claims. */
-  async function deliver(claims: AdmittedClaim[]) {
-    const result = await insertCoupons(t.db, claims);
-    await recordFailedClaims(t.db, result.refused);
-    return result;
-  }
+  const anEvent = (stock: number, id = r.eventId()) => openEvent(t.db, r.redis, id, { stock });
+  const deliver = (claims: AdmittedClaim[]) => deliverClaims(t.db, claims);
 
   const failedRow = (claimId: string) =>
     t.db.selectFrom('failed_claims').selectAll().where('claim_id', '=', claimId).executeTakeFirstOrThrow();
