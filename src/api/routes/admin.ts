@@ -21,7 +21,7 @@ export interface AdminRouteDeps {
   auth: Auth;
 }
 
-interface CreateEventBody {
+export interface CreateEventBody {
   id?: string;
   name: string;
   stock: number;

@@ -1,33 +1,15 @@
+import type { adminEventView } from '../../api/event-views.ts';
+import type { CreateEventBody } from '../../api/routes/admin.ts';
+
 /** A failure the operator should read as one line (the API said no, or is not there): no stack trace. */
 export class OperatorError extends Error {
   override readonly name = 'OperatorError';
 }
 
-export interface AdminEventView {
-  id: string;
-  name: string;
-  stock: number;
-  remaining: number;
-  perUserLimit: number;
-  startsAt: string | null;
-  endsAt: string | null;
-  closedAt: string | null;
-  createdAt: string;
-  state: string;
-  admitted: number;
-  issued: number;
-  pending: number;
-  failed: number;
-}
+/** What the admin API answers for an event, as JSON. */
+export type AdminEventView = ReturnType<typeof adminEventView>;
 
-export interface NewEventBody {
-  id?: string;
-  name: string;
-  stock: number;
-  perUserLimit?: number;
-  startsAt?: string;
-  endsAt?: string;
-}
+export type NewEventBody = CreateEventBody;
 
 /**
  * The admin HTTP API, as the operator CLI uses it. Creating and closing an event must also reach the
