@@ -1,16 +1,62 @@
 import tseslint from 'typescript-eslint';
 
-const stage = (name, forbidden) => ({
+/*
+ * Imports run one way: cli → roles → stages (api, relay, worker, retry) → datastore owners (gate, store,
+ * kafka) → runtime → core (src/*.ts). A folder may import only the folders listed for it; each datastore's
+ * driver may be imported only by its owner (and by bench, which runs the rival designs).
+ */
+const folders = ['api', 'bench', 'cli', 'gate', 'kafka', 'relay', 'retry', 'roles', 'runtime', 'store', 'worker'];
+const mayImport = {
+  runtime: [],
+  gate: ['runtime'],
+  store: ['runtime'],
+  kafka: ['runtime'],
+  relay: ['gate', 'kafka', 'runtime'],
+  worker: ['store', 'kafka', 'runtime'],
+  retry: ['gate', 'store', 'runtime'],
+  api: ['gate', 'store', 'kafka', 'runtime'],
+  roles: ['api', 'relay', 'worker', 'retry', 'gate', 'store', 'kafka', 'runtime'],
+  cli: ['roles', 'runtime'],
+  bench: ['roles', 'api', 'relay', 'worker', 'retry', 'gate', 'store', 'kafka', 'runtime'],
+};
+const drivers = {
+  redis: ['gate', 'bench'],
+  pg: ['store', 'bench'],
+  kysely: ['store', 'bench'],
+  '@platformatic/kafka': ['kafka', 'relay', 'worker', 'bench'],
+};
+
+const boundaryOf = (name) => ({
   files: [`src/${name}/**/*.ts`],
+  ignores: ['**/*.test.ts'],
   rules: {
     'no-restricted-imports': [
       'error',
       {
-        patterns: forbidden.map((other) => ({ group: [`**/${other}/*`], message: `${name} must not import ${other}` })),
+        paths: Object.entries(drivers)
+          .filter(([, owners]) => !owners.includes(name))
+          .map(([driver, owners]) => ({ name: driver, message: `only ${owners.join(', ')} may speak to ${driver}` })),
+        patterns: folders
+          .filter((other) => other !== name && !mayImport[name].includes(other))
+          .map((other) => ({ group: [`**/${other}/*`], message: `${name} must not import ${other}` })),
       },
     ],
   },
 });
+
+const core = {
+  files: ['src/*.ts'],
+  ignores: ['**/*.test.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: Object.keys(drivers).map((driver) => ({ name: driver, message: 'core speaks to no datastore' })),
+        patterns: folders.map((other) => ({ group: [`./${other}/*`], message: `core must not import ${other}` })),
+      },
+    ],
+  },
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'dashboard/dist/', 'docs/', 'coverage/'] },
@@ -25,13 +71,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  // Data flows one way: api → gate → relay → worker → db; a stage never imports a later or sibling one.
-  stage('gate', ['api', 'relay', 'worker', 'retry', 'cli', 'bin', 'bench', 'db']),
-  stage('db', ['api', 'gate', 'relay', 'worker', 'retry', 'cli', 'bin', 'bench']),
-  stage('relay', ['api', 'worker', 'retry', 'cli', 'bin', 'bench']),
-  stage('worker', ['api', 'relay', 'retry', 'cli', 'bin', 'bench']),
-  stage('retry', ['api', 'relay', 'worker', 'cli', 'bin', 'bench']),
-  stage('api', ['relay', 'worker', 'retry', 'cli', 'bin', 'bench']),
+  core,
+  ...folders.map(boundaryOf),
   // Asymmetric matchers (expect.any) are typed `any` by design.
   { files: ['**/*.test.ts'], rules: { '@typescript-eslint/no-unsafe-assignment': 'off' } },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },

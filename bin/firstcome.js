@@ -8,5 +8,5 @@ if (major < 24) {
   );
   process.exit(2);
 }
-const { main } = await import('../src/cli/cli.ts');
+const { main } = await import('../src/cli/main.ts');
 await main(process.argv.slice(2));

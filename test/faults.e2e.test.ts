@@ -1,6 +1,6 @@
 import { Producer, stringSerializers } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { countCoupons } from '../src/db/coupons.ts';
+import { countCoupons } from '../src/store/coupons.ts';
 import { connectRedis, createRedis } from '../src/gate/redis.ts';
 import { gateKeys } from '../src/gate/keys.ts';
 import { ensureClaimsTopic } from '../src/kafka/claims-topic.ts';

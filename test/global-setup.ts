@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { createDatabase, ensureDatabaseExists } from '../src/db/database.ts';
-import { migrateToLatest } from '../src/db/migrate.ts';
+import { createDatabase, ensureDatabaseExists } from '../src/store/database.ts';
+import { migrateToLatest } from '../src/store/migrate.ts';
 import { adminDatabaseUrl, testDatabaseUrl } from './databases.ts';
 
 declare module 'vitest' {

@@ -14,7 +14,7 @@ import { createGate } from '../src/gate/gate.ts';
 import { createVerdictCache } from '../src/gate/verdict-cache.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { loadConfig, type Config } from '../src/config.ts';
-import { createDatabase, type Database } from '../src/db/database.ts';
+import { createDatabase, type Database } from '../src/store/database.ts';
 import { activeEventsKey, gateKeys } from '../src/gate/keys.ts';
 import { connectRedis, createRedis, type GateRedis } from '../src/gate/redis.ts';
 import { adminDatabaseUrl, testDatabaseUrl } from './databases.ts';

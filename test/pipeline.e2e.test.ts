@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase } from '../src/db/database.ts';
+import { createDatabase } from '../src/store/database.ts';
 import { testDatabaseUrl } from './databases.ts';
 import {
   claimAll,

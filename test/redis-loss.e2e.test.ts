@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countCoupons } from '../src/db/coupons.ts';
+import { countCoupons } from '../src/store/coupons.ts';
 import { gateKeys } from '../src/gate/keys.ts';
 import { connectRedis, createRedis } from '../src/gate/redis.ts';
 import {

@@ -1,8 +1,8 @@
 import type { AdmittedClaim, EventDefinition } from '../src/claim.ts';
-import type { Database } from '../src/db/database.ts';
-import { insertEvent } from '../src/db/events.ts';
-import { recordFailedClaims } from '../src/db/failed-claims.ts';
-import { insertCoupons } from '../src/db/insert-coupons.ts';
+import type { Database } from '../src/store/database.ts';
+import { insertEvent } from '../src/store/events.ts';
+import { recordFailedClaims } from '../src/store/failed-claims.ts';
+import { insertCoupons } from '../src/store/insert-coupons.ts';
 import { createGate, type Gate } from '../src/gate/gate.ts';
 import type { GateRedis } from '../src/gate/redis.ts';
 import { randomId } from './harness.ts';

@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, useDatabase, useRedis, buildTestApp } from '../../test/harness.ts';
-import { countCoupons } from '../db/coupons.ts';
+import { countCoupons } from '../store/coupons.ts';
 import { gateKeys } from '../gate/keys.ts';
 import type { FastifyInstance } from 'fastify';
 import { type AuthOptions } from './auth.ts';

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Database } from '../db/database.ts';
+import type { Database } from '../store/database.ts';
 import type { Gate } from '../gate/gate.ts';
 import type { GateRedis } from '../gate/redis.ts';
 import type { VerdictCache } from '../gate/verdict-cache.ts';
@@ -9,7 +9,7 @@ import type { RateLimiter } from './rate-limiter.ts';
 import { createClaimTally } from './claim-tally.ts';
 import { createEventCatalog } from './event-catalog.ts';
 import { createHttpServer } from './http-server.ts';
-import type { KafkaLag } from './kafka-lag.ts';
+import type { KafkaLag } from '../kafka/lag.ts';
 import { createLiveFigures } from './live-figures.ts';
 import { createLiveStream } from './live-stream.ts';
 import { observeAnswers } from './observe-answers.ts';

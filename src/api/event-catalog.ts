@@ -1,7 +1,7 @@
 import type { EventDefinition, EventId } from '../claim.ts';
-import type { Database } from '../db/database.ts';
-import { loadIssuedTickets } from '../db/coupons.ts';
-import { findEvent } from '../db/events.ts';
+import type { Database } from '../store/database.ts';
+import { loadIssuedTickets } from '../store/coupons.ts';
+import { findEvent } from '../store/events.ts';
 import { AppError } from '../errors.ts';
 import type { Gate, GateFigures } from '../gate/gate.ts';
 

@@ -1,13 +1,13 @@
 import type { EventId, EventState } from '../claim.ts';
-import { countCoupons } from '../db/coupons.ts';
-import type { Database } from '../db/database.ts';
-import { countFailedClaimsByState, type FailedClaimCounts } from '../db/failed-claim-reports.ts';
+import { countCoupons } from '../store/coupons.ts';
+import type { Database } from '../store/database.ts';
+import { countFailedClaimsByState, type FailedClaimCounts } from '../store/failed-claim-reports.ts';
 import { gateKeys, outboxGroup } from '../gate/keys.ts';
 import type { GateRedis } from '../gate/redis.ts';
 import type { ClaimTally, OutcomeCounts } from './claim-tally.ts';
 import type { EventCatalog } from './event-catalog.ts';
 import { stateOf } from './event-views.ts';
-import type { KafkaLag, KafkaLagReading } from './kafka-lag.ts';
+import type { KafkaLag, KafkaLagReading } from '../kafka/lag.ts';
 
 export interface OutboxFigures {
   /** Admitted claims not yet acknowledged by Kafka: not yet read by a relay, plus read and unacknowledged. */

@@ -22,3 +22,6 @@ export const kafkaClientOptions = (role: string) => ({
 /** A name no other process uses, for a relay's stream consumer or a Kafka client id. */
 export const uniqueInstanceName = (role: string) =>
   `${role}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+
+/** Every worker of a topic shares one consumer group, so a topic's partitions are split among them. */
+export const workerGroupId = (topic: string) => `firstcome-worker.${topic}`;

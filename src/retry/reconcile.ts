@@ -1,8 +1,8 @@
 import type { EventDefinition, EventId } from '../claim.ts';
-import { countCoupons, loadIssuedTickets } from '../db/coupons.ts';
-import type { Database } from '../db/database.ts';
-import { findEvent, listEvents } from '../db/events.ts';
-import { listFailedClaims } from '../db/failed-claims.ts';
+import { countCoupons, loadIssuedTickets } from '../store/coupons.ts';
+import type { Database } from '../store/database.ts';
+import { findEvent, listEvents } from '../store/events.ts';
+import { listFailedClaims } from '../store/failed-claims.ts';
 import { AppError } from '../errors.ts';
 import { publishGateChange } from '../gate/gate-changes.ts';
 import type { Gate, RepairedFigures, UserTicket } from '../gate/gate.ts';

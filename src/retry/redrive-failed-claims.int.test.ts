@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AdmittedClaim } from '../claim.ts';
 import { admitOne as admit, deliverClaims, openEvent } from '../../test/tickets.ts';
 import { randomId, useDatabase, useRedis, waitFor } from '../../test/harness.ts';
-import { countCoupons, loadIssuedTickets } from '../db/coupons.ts';
+import { countCoupons, loadIssuedTickets } from '../store/coupons.ts';
 import { subscribeGateChanges } from '../gate/gate-changes.ts';
 import { createGate } from '../gate/gate.ts';
 import { gateKeys } from '../gate/keys.ts';

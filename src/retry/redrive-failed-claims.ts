@@ -1,13 +1,13 @@
 import type { EventId } from '../claim.ts';
-import type { Database } from '../db/database.ts';
+import type { Database } from '../store/database.ts';
 import {
   type FailedClaim,
   leaseDueFailedClaims,
   recordRetryOutcomes,
   type RetryOutcome,
   settleDeadClaims,
-} from '../db/failed-claims.ts';
-import { insertCoupons } from '../db/insert-coupons.ts';
+} from '../store/failed-claims.ts';
+import { insertCoupons } from '../store/insert-coupons.ts';
 import { publishGateChange } from '../gate/gate-changes.ts';
 import type { Gate } from '../gate/gate.ts';
 import type { GateRedis } from '../gate/redis.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { randomId, useDatabase } from '../../test/harness.ts';
 import type { AdmittedClaim } from '../claim.ts';
-import { countCoupons } from '../db/coupons.ts';
-import { insertEvent } from '../db/events.ts';
+import { countCoupons } from '../store/coupons.ts';
+import { insertEvent } from '../store/events.ts';
 import { writeClaims } from './claim-writer.ts';
 
 const claimOf = (eventId: string, seq: number): AdmittedClaim => ({

@@ -1,7 +1,7 @@
 import type { AdmittedClaim } from '../claim.ts';
-import type { Database } from '../db/database.ts';
-import { recordFailedClaims, type FailedClaimInput } from '../db/failed-claims.ts';
-import { insertCoupons } from '../db/insert-coupons.ts';
+import type { Database } from '../store/database.ts';
+import { recordFailedClaims, type FailedClaimInput } from '../store/failed-claims.ts';
+import { insertCoupons } from '../store/insert-coupons.ts';
 
 export interface ClaimBatch {
   claims: AdmittedClaim[];

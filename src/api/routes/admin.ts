@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { EVENT_ID_PATTERN, type EventDefinition } from '../../claim.ts';
-import type { Database } from '../../db/database.ts';
-import { countCoupons } from '../../db/coupons.ts';
-import { closeEvent, insertEvent, listEvents } from '../../db/events.ts';
-import { countUnresolvedFailures } from '../../db/failed-claims.ts';
+import type { Database } from '../../store/database.ts';
+import { countCoupons } from '../../store/coupons.ts';
+import { closeEvent, insertEvent, listEvents } from '../../store/events.ts';
+import { countUnresolvedFailures } from '../../store/failed-claims.ts';
 import { AppError } from '../../errors.ts';
 import { publishGateChange } from '../../gate/gate-changes.ts';
 import type { Gate } from '../../gate/gate.ts';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ClaimStatus } from '../../claim.ts';
-import type { Database } from '../../db/database.ts';
-import { findUserCoupons } from '../../db/coupons.ts';
-import { findUserFailures } from '../../db/failed-claims.ts';
+import type { Database } from '../../store/database.ts';
+import { findUserCoupons } from '../../store/coupons.ts';
+import { findUserFailures } from '../../store/failed-claims.ts';
 import { AppError } from '../../errors.ts';
 import type { Admission, Gate } from '../../gate/gate.ts';
 import type { VerdictCache } from '../../gate/verdict-cache.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import type { Database } from '../../db/database.ts';
+import type { Database } from '../../store/database.ts';
 import type { Gate } from '../../gate/gate.ts';
 import type { Metrics } from '../../metrics.ts';
 

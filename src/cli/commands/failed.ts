@@ -1,16 +1,16 @@
 import { pino } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closeRuntime, openRuntime } from '../../bin/runtime.ts';
-import { retryPassOptionsOf } from '../../bin/retry.ts';
+import { closeRuntime, openRuntime } from '../../roles/runtime.ts';
+import { retryPassOptionsOf } from '../../roles/retry.ts';
 import type { Config } from '../../config.ts';
-import { createDatabase } from '../../db/database.ts';
+import { createDatabase } from '../../store/database.ts';
 import {
   type FailedClaimRow,
   listFailedClaims,
   makeFailedClaimsDue,
   sumFailedClaimAttempts,
-} from '../../db/failed-claim-reports.ts';
-import type { FailedClaimState } from '../../db/schema.ts';
+} from '../../store/failed-claim-reports.ts';
+import type { FailedClaimState } from '../../store/schema.ts';
 import { createGate } from '../../gate/gate.ts';
 import { redriveFailedClaims } from '../../retry/redrive-failed-claims.ts';
 import type { Output } from './events.ts';

@@ -9,9 +9,9 @@ import {
   useRedis,
 } from '../../../test/harness.ts';
 import type { AdmittedClaim } from '../../claim.ts';
-import { countCoupons } from '../../db/coupons.ts';
-import { insertEvent } from '../../db/events.ts';
-import { recordFailedClaims } from '../../db/failed-claims.ts';
+import { countCoupons } from '../../store/coupons.ts';
+import { insertEvent } from '../../store/events.ts';
+import { recordFailedClaims } from '../../store/failed-claims.ts';
 
 type Api = Awaited<ReturnType<typeof spawnApi>>;
 

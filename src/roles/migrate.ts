@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
-import { createDatabase, ensureDatabaseExists } from '../db/database.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { createDatabase, ensureDatabaseExists } from '../store/database.ts';
+import { migrateToLatest } from '../store/migrate.ts';
 
 export async function runMigrate(config: Config): Promise<void> {
   await ensureDatabaseExists(config.DATABASE_URL);

@@ -21,13 +21,13 @@ Commands:
 type Command = (config: Config, args: string[]) => Promise<void>;
 
 const commands: Record<string, Command> = {
-  start: async (config) => (await import('../bin/start.ts')).runStart(config),
-  serve: async (config) => (await import('../bin/serve.ts')).runServe(config),
-  relay: async (config) => (await import('../bin/relay.ts')).runRelay(config),
-  worker: async (config) => (await import('../bin/worker.ts')).runWorker(config),
-  migrate: async (config) => (await import('../bin/migrate.ts')).runMigrate(config),
-  retry: async (config, args) => (await import('../bin/retry.ts')).runRetry(config, args),
-  reconcile: async (config, args) => (await import('../bin/reconcile.ts')).runReconcile(config, args),
+  start: async (config) => (await import('../roles/start.ts')).runStart(config),
+  serve: async (config) => (await import('../roles/serve.ts')).runServe(config),
+  relay: async (config) => (await import('../roles/relay.ts')).runRelay(config),
+  worker: async (config) => (await import('../roles/worker.ts')).runWorker(config),
+  migrate: async (config) => (await import('../roles/migrate.ts')).runMigrate(config),
+  retry: async (config, args) => (await import('../roles/retry.ts')).runRetry(config, args),
+  reconcile: async (config, args) => (await import('../roles/reconcile.ts')).runReconcile(config, args),
   bench: async (config, args) => (await import('../bench/bench.ts')).runBench(config, args),
   events: async (config, args) => (await import('./commands/events.ts')).runEvents(config, args),
   failed: async (config, args) => (await import('./commands/failed.ts')).runFailed(config, args),
@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }
-    // A command's bad flags (see bin/flags.ts).
+    // A command's bad flags (see flags.ts).
     if (isAppError(error, 'INVALID_REQUEST')) {
       process.stderr.write(`${error.message}\n\n${usage}`);
       process.exit(2);

@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import { startApi } from './api.ts';
+import { startApi } from './serve-api.ts';
 import { closeRuntime, createLogger, onShutdown, openRuntime } from './runtime.ts';
 
 export async function runServe(config: Config): Promise<void> {

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { createDatabase, type Database } from '../db/database.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { createDatabase, type Database } from '../store/database.ts';
+import { migrateToLatest } from '../store/migrate.ts';
 import { connectRedis, createRedis, type GateRedis } from '../gate/redis.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 

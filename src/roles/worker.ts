@@ -1,12 +1,10 @@
 import type { Config } from '../config.ts';
+import { workerGroupId } from '../kafka/kafka-options.ts';
 import { createWorker } from '../worker/worker.ts';
 import { startWhenTopicReady } from './kafka-role.ts';
 import { startDriftWatch } from './reconcile.ts';
 import { startRetryJob } from './retry.ts';
 import { closeRuntime, createLogger, onShutdown, openRuntime, type Runtime, serveMetrics } from './runtime.ts';
-
-/** Every worker of a topic shares one consumer group, so a topic's partitions are split among them. */
-export const workerGroupId = (topic: string) => `firstcome-worker.${topic}`;
 
 /** The worker role on connections it is given; returns at once, and `stop` writes and commits the batch in hand. */
 export function startWorker({ config, log, db, metrics }: Pick<Runtime, 'config' | 'log' | 'db' | 'metrics'>) {

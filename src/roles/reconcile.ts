@@ -5,8 +5,8 @@ import { createGate } from '../gate/gate.ts';
 import type { EventDrift } from '../retry/drift.ts';
 import { reconcileEvents, type ReconcileOptions } from '../retry/reconcile.ts';
 import { formatReconcileReport, reconcileReportJson } from '../retry/reconcile-report.ts';
-import { parseFlags } from './flags.ts';
-import { startPeriodic } from './periodic.ts';
+import { parseFlags } from '../cli/flags.ts';
+import { startPeriodic } from '../runtime/periodic.ts';
 import { closeRuntime, createLogger, openRuntime, type Runtime } from './runtime.ts';
 
 const usageError = (message: string) => new AppError('INVALID_REQUEST', `firstcome reconcile: ${message}`);

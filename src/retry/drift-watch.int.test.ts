@@ -4,7 +4,7 @@ import { admitOne, deliverClaims, openEvent } from '../../test/tickets.ts';
 import { testConfig, useDatabase, useRedis, waitFor } from '../../test/harness.ts';
 import { gateKeys } from '../gate/keys.ts';
 import { createMetrics } from '../metrics.ts';
-import { startDriftWatch } from './reconcile.ts';
+import { startDriftWatch } from '../roles/reconcile.ts';
 
 describe('startDriftWatch', () => {
   const t = useDatabase();

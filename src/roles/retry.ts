@@ -1,9 +1,9 @@
-import { startPeriodic } from './periodic.ts';
+import { startPeriodic } from '../runtime/periodic.ts';
 import type { Config } from '../config.ts';
 import { createGate } from '../gate/gate.ts';
 import { redriveFailedClaims, type RetryPassOptions, type RetryPassSummary } from '../retry/redrive-failed-claims.ts';
 import { closeRuntime, createLogger, openRuntime, type Runtime } from './runtime.ts';
-import { parseFlags } from './flags.ts';
+import { parseFlags } from '../cli/flags.ts';
 
 export const retryPassOptionsOf = (config: Config): RetryPassOptions => ({
   maxAttempts: config.RETRY_MAX_ATTEMPTS,

@@ -2,13 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
 import { createRateLimiter } from '../api/rate-limiter.ts';
 import { createAuth } from '../api/auth.ts';
-import { createKafkaLag } from '../api/kafka-lag.ts';
+import { workerGroupId } from '../kafka/kafka-options.ts';
+import { createKafkaLag } from '../kafka/lag.ts';
 import type { Config } from '../config.ts';
 import { subscribeGateChanges } from '../gate/gate-changes.ts';
 import { createGate } from '../gate/gate.ts';
 import { createVerdictCache } from '../gate/verdict-cache.ts';
 import type { Runtime } from './runtime.ts';
-import { workerGroupId } from './worker.ts';
 
 export const authOptionsOf = (config: Config) => ({
   mode: config.AUTH_MODE,

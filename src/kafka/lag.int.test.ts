@@ -1,7 +1,7 @@
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, randomId, useKafkaTopics } from '../../test/harness.ts';
-import { createKafkaLag } from './kafka-lag.ts';
+import { createKafkaLag } from './lag.ts';
 
 const brokers = ['127.0.0.1:9092'];
 

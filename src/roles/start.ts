@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Config } from '../config.ts';
-import { ensureDatabaseExists } from '../db/database.ts';
-import { findEvent, insertEvent } from '../db/events.ts';
+import { ensureDatabaseExists } from '../store/database.ts';
+import { findEvent, insertEvent } from '../store/events.ts';
 import { createGate } from '../gate/gate.ts';
-import { startApi } from './api.ts';
+import { startApi } from './serve-api.ts';
 import { startRelay } from './relay.ts';
 import { startDriftWatch } from './reconcile.ts';
 import { startRetryJob } from './retry.ts';
