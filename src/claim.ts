@@ -5,17 +5,60 @@ export type UserId = string;
 export const EVENT_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
 export const MAX_USER_ID_LENGTH = 128;
 
-/** An admitted claim as it travels outbox → Kafka → worker. `seq` and `slot` are its numbered tickets. */
-export interface AdmittedClaim {
-  claimId: string;
-  eventId: EventId;
-  userId: UserId;
-  /** The claim's place in the event, 1..stock; unique per event in the database. */
-  seq: number;
-  /** The user's n-th coupon in the event, 1..perUserLimit; unique per (event, user) in the database. */
-  slot: number;
-  admittedAtMs: number;
+/**
+ * The claim record: an admitted claim as it travels outbox → Kafka → worker, spelled once. Every encoding
+ * (the outbox stream entry, the Kafka value, the coupon row) takes its fields from this list, in this order.
+ * `seq` and `slot` are its numbered tickets: `seq` its place in the event (1..stock, unique per event in
+ * the database), `slot` the user's n-th coupon (1..perUserLimit, unique per event and user).
+ */
+export const claimRecordFields = {
+  claimId: 'text',
+  eventId: 'text',
+  userId: 'text',
+  seq: 'count',
+  slot: 'count',
+  admittedAtMs: 'time',
+} as const;
+
+export type ClaimField = keyof typeof claimRecordFields;
+type FieldValue<K extends ClaimField> = (typeof claimRecordFields)[K] extends 'text' ? string : number;
+export type AdmittedClaim = { [K in ClaimField]: FieldValue<K> };
+
+export const claimFieldNames = Object.keys(claimRecordFields) as ClaimField[];
+
+/** Flat field/value pairs in record order, as a Redis stream entry carries them. */
+export const claimToPairs = (claim: AdmittedClaim): Array<string | number> =>
+  claimFieldNames.flatMap((name) => [name, claim[name]]);
+
+/**
+ * A claim from flat string fields (an outbox entry), without judging it: a missing text field becomes ''
+ * and a missing number NaN, so the worker routes the claim to failed_claims instead of guessing.
+ */
+export function claimFromStrings(fields: Partial<Record<string, string>>): AdmittedClaim {
+  const claim: Record<string, string | number> = {};
+  for (const name of claimFieldNames) {
+    const value = fields[name];
+    claim[name] = claimRecordFields[name] === 'text' ? (value ?? '') : Number(value);
+  }
+  return claim as AdmittedClaim;
 }
+
+/**
+ * Every way a claim request can be answered, defined once: the route records each answer once, and the
+ * metrics labels, the dashboard's tally and the OpenAPI document are all derived from this list.
+ */
+export const claimOutcomes = [
+  'admitted',
+  'sold_out',
+  'limit_reached',
+  'not_started',
+  'ended',
+  'rate_limited',
+  'unauthenticated',
+  'invalid',
+  'unavailable',
+] as const;
+export type ClaimOutcome = (typeof claimOutcomes)[number];
 
 export type EventState = 'upcoming' | 'open' | 'sold_out' | 'ended';
 
