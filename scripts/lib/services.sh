@@ -44,6 +44,16 @@ ensure_kafka() {
   scripts/local-kafka start >&2
 }
 
+# The local Redis Cluster (scripts/local-redis-cluster: 3 masters and 3 replicas on 127.0.0.1:7000–7005),
+# started unless it is up and ok. `status` is the check: cluster_state:ok with every slot served, as seen
+# from every node (7000 included), and each replica in sync, so a cluster left degraded by a failover
+# test (a killed node) is brought back too. REDIS_CLUSTER_PASSWORD, if set, is used by the script.
+ensure_redis_cluster() {
+  scripts/local-redis-cluster status >/dev/null 2>&1 && return 0
+  say "the local Redis Cluster is not up and ok; starting it…"
+  scripts/local-redis-cluster start >&2
+}
+
 # Builds the dashboard (dashboard/ → dashboard/dist, served at /dashboard) when it is missing or older
 # than its sources or the installed packages.
 ensure_dashboard() {
