@@ -48,6 +48,66 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('defaults identity checks to one-day tokens and loopback proxies', () => {
+    expect(loadConfig({})).toMatchObject({
+      JWT_MAX_LIFETIME_SECONDS: 86_400,
+      TRUSTED_PROXIES: ['127.0.0.0/8', '::1'],
+    });
+    expect(loadConfig({}).TRUSTED_PROXY_SECRET).toBeUndefined();
+  });
+
+  it('takes TRUSTED_PROXIES as addresses and CIDRs, IPv4 and IPv6', () => {
+    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8,192.168.1.7,::ffff:10.0.0.1' }).TRUSTED_PROXIES).toEqual(
+      ['10.0.0.0/8', 'fd00::/8', '192.168.1.7', '::ffff:10.0.0.1'],
+    );
+  });
+
+  it.each([
+    ['a host name', 'gateway.internal'],
+    ['an IPv4 prefix over 32', '10.0.0.0/33'],
+    ['an IPv6 prefix over 128', 'fd00::/129'],
+    ['two prefixes', '10.0.0.0/8/9'],
+    ['an empty entry', '127.0.0.1,,::1'],
+  ])('refuses TRUSTED_PROXIES with %s, in one line', (_label, value) => {
+    expect(problemsOf({ TRUSTED_PROXIES: value })).toEqual([expect.stringMatching(/^TRUSTED_PROXIES: /)]);
+  });
+
+  it('refuses a TRUSTED_PROXY_SECRET under 16 characters or with characters a header cannot carry', () => {
+    expect(problemsOf({ TRUSTED_PROXY_SECRET: 'short' })).toEqual([
+      'TRUSTED_PROXY_SECRET: must be at least 16 characters',
+    ]);
+    expect(problemsOf({ TRUSTED_PROXY_SECRET: 'sixteen chars or more' })).toEqual([
+      expect.stringMatching(/^TRUSTED_PROXY_SECRET: must be visible ASCII/),
+    ]);
+    expect(loadConfig({ TRUSTED_PROXY_SECRET: 'p'.repeat(16) }).TRUSTED_PROXY_SECRET).toBe('p'.repeat(16));
+  });
+
+  it('refuses a JWT_MAX_LIFETIME_SECONDS that is not a whole number above 0', () => {
+    for (const value of ['0', '-5', '1.5', 'a day']) {
+      expect(problemsOf({ JWT_MAX_LIFETIME_SECONDS: value })).toEqual([
+        expect.stringMatching(/^JWT_MAX_LIFETIME_SECONDS: /),
+      ]);
+    }
+    expect(loadConfig({ JWT_MAX_LIFETIME_SECONDS: '3600' }).JWT_MAX_LIFETIME_SECONDS).toBe(3600);
+  });
+
+  it('refuses a JWT_JWKS_URL over plain http to a host that is not loopback', () => {
+    for (const url of ['http://id.example/jwks', 'http://10.0.0.8/jwks', 'http://0.0.0.0:8080/jwks', 'ftp://x/jwks']) {
+      expect(problemsOf({ JWT_JWKS_URL: url })).toEqual([expect.stringMatching(/^JWT_JWKS_URL: must be an https/)]);
+    }
+  });
+
+  it('takes a JWT_JWKS_URL over https anywhere, and over http on loopback', () => {
+    for (const url of [
+      'https://id.example/.well-known/jwks.json',
+      'http://127.0.0.1:8080/jwks',
+      'http://localhost/jwks',
+      'http://[::1]:9000/jwks',
+    ]) {
+      expect(loadConfig({ JWT_JWKS_URL: url }).JWT_JWKS_URL).toBe(url);
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
   });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { AppError } from './errors.ts';
 
@@ -21,6 +22,31 @@ const urlWithScheme = (schemes: string[]) =>
     `must be a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')}`,
   );
 
+const ipOrCidr = z.string().refine((entry) => {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}, 'each entry must be an IP address or a CIDR (10.0.0.0/8, fd00::/8)');
+
+const isLoopbackHost = (hostname: string) =>
+  hostname === 'localhost' || hostname === '[::1]' || (isIP(hostname) === 4 && hostname.startsWith('127.'));
+
+/**
+ * Whoever can change the key set in transit can sign in as anyone, so keys come over https. Plain http
+ * is allowed to a loopback host only (a local identity provider or sidecar: the keys never leave the
+ * machine). NODE_ENV is deliberately not consulted: it is often unset or wrong in production images, and
+ * a forgotten variable must not be what opens this hole.
+ */
+const jwksUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+  } catch {
+    return false;
+  }
+}, 'must be an https:// URL (http:// only to a loopback host: localhost, 127.0.0.0/8, [::1])');
+
 const Env = z
   .object({
     PORT: port.default(3000),
@@ -42,9 +68,19 @@ const Env = z
       .transform((s) => s.toLowerCase())
       .default('x-user-id'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256)').optional(),
-    JWT_JWKS_URL: urlWithScheme(['https:', 'http:']).optional(),
+    JWT_JWKS_URL: jwksUrl.optional(),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
+    // The longest a token may live (exp − iat): a leaked long-lived token is a long-lived account takeover.
+    JWT_MAX_LIFETIME_SECONDS: positiveInt.default(86_400),
+    // trusted-header mode believes the identity header only from these peers (or, with the secret, from
+    // requests that carry it in X-Proxy-Secret).
+    TRUSTED_PROXIES: list.pipe(z.array(ipOrCidr)).default(['127.0.0.0/8', '::1']),
+    TRUSTED_PROXY_SECRET: z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters (it travels in a header)')
+      .optional(),
     RATE_LIMIT_PER_SEC: positiveInt.optional(),
     WORKER_BATCH_SIZE: positiveInt.max(50_000).default(5000),
     WORKER_FLUSH_INTERVAL_MS: positiveInt.max(60_000).default(50),

@@ -1,16 +1,15 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { MAX_USER_ID_LENGTH, type UserId } from '../claim.ts';
 import { AppError } from '../errors.ts';
+import { type AuthRequest, type ProxyTrustOptions, createProxyTrust, readIdentityHeader } from './auth-header.ts';
+import { type JwtOptions, createTokenVerifier } from './auth-jwt.ts';
+import { isSameSecret } from './auth-secret.ts';
 
-export interface AuthOptions {
+export type { AuthRequest } from './auth-header.ts';
+
+export interface AuthOptions extends JwtOptions, ProxyTrustOptions {
   mode: 'jwt' | 'trusted-header';
   userIdHeader: string;
-  jwtSecret?: string | undefined;
-  jwksUrl?: string | undefined;
-  issuer?: string | undefined;
-  audience?: string | undefined;
   adminToken?: string | undefined;
 }
 
@@ -21,52 +20,67 @@ const bearerOf = (headers: IncomingHttpHeaders): string | undefined => {
   return match?.[1];
 };
 
-// Hashing first makes both sides the same length, so the comparison takes the same time for any guess.
-const digest = (value: string) => createHash('sha256').update(value).digest();
-const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
+// C0, DEL and C1: a user id travels through Redis, Kafka and SQL, and logs; none of them should carry these.
+const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
+// A lone surrogate has no UTF-8 form: Redis and PostgreSQL would each store a different replacement.
+const loneSurrogate = /\p{Cs}/u;
 
-const checkUserId = (userId: string): UserId => {
+/** The user id as `field` carried it, or 400 naming the field. */
+export function checkUserId(userId: string, field: string): UserId {
   if (userId.length > MAX_USER_ID_LENGTH) {
-    throw new AppError('INVALID_REQUEST', `user id: must be at most ${MAX_USER_ID_LENGTH} characters`);
+    throw new AppError('INVALID_REQUEST', `${field}: must be at most ${MAX_USER_ID_LENGTH} characters`);
+  }
+  if (controlCharacter.test(userId)) {
+    throw new AppError(
+      'INVALID_REQUEST',
+      `${field}: must not contain control characters (U+0000–U+001F, U+007F–U+009F)`,
+    );
+  }
+  if (loneSurrogate.test(userId)) {
+    throw new AppError('INVALID_REQUEST', `${field}: must be well-formed Unicode (it holds a lone surrogate)`);
   }
   return userId;
-};
+}
 
 export function createAuth(options: AuthOptions) {
-  const key: Uint8Array | JWTVerifyGetKey | undefined = options.jwtSecret
-    ? new TextEncoder().encode(options.jwtSecret)
-    : options.jwksUrl
-      ? createRemoteJWKSet(new URL(options.jwksUrl))
-      : undefined;
-  const algorithms = options.jwtSecret ? ['HS256'] : ['RS256', 'ES256'];
-  const verifyOptions = { algorithms, issuer: options.issuer, audience: options.audience };
+  const verifyToken = createTokenVerifier(options);
+  const isFromTrustedProxy = createProxyTrust(options);
+  const header = options.userIdHeader.toLowerCase();
 
-  async function subjectOf(token: string): Promise<string | undefined> {
-    if (!key) return undefined;
-    try {
-      const { payload } = await (typeof key === 'function'
-        ? jwtVerify(token, key, verifyOptions)
-        : jwtVerify(token, key, verifyOptions));
-      return typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined;
-    } catch {
-      return undefined;
+  /** The subject of a valid token; undefined for any token that is not one. */
+  async function subjectOf(token: string): Promise<{ sub?: string; reason?: string }> {
+    if (!verifyToken) return { reason: 'no JWT_SECRET or JWT_JWKS_URL is configured' };
+    const check = await verifyToken(token);
+    if (!check.ok) return check.reason === undefined ? {} : { reason: check.reason };
+    const sub = check.payload.sub;
+    return typeof sub === 'string' && sub !== '' ? { sub } : { reason: 'it names no subject (sub)' };
+  }
+
+  function userFromHeader(request: AuthRequest): UserId {
+    if (!isFromTrustedProxy(request)) {
+      throw new AppError(
+        'UNAUTHENTICATED',
+        options.proxySecret === undefined
+          ? `The ${header} header is taken only from a trusted proxy.`
+          : `The ${header} header is taken only with the proxy secret.`,
+      );
     }
+    const userId = readIdentityHeader(request, header);
+    if (!userId) throw new AppError('UNAUTHENTICATED', `The ${header} header names no user.`);
+    return checkUserId(userId, header);
   }
 
   return {
-    /** The user a public request speaks for; 401 without one. */
-    async userOf(headers: IncomingHttpHeaders): Promise<UserId> {
-      if (options.mode === 'trusted-header') {
-        const value = headers[options.userIdHeader];
-        const userId = Array.isArray(value) ? value[0] : value;
-        if (!userId) throw new AppError('UNAUTHENTICATED', `The ${options.userIdHeader} header names no user.`);
-        return checkUserId(userId);
-      }
-      const token = bearerOf(headers);
+    /** The user a public request speaks for; 401 without one, 400 for a user id no store should keep. */
+    async userOf(request: AuthRequest): Promise<UserId> {
+      if (options.mode === 'trusted-header') return userFromHeader(request);
+      const token = bearerOf(request.headers);
       if (!token) throw new AppError('UNAUTHENTICATED', 'A bearer token is required.');
-      const subject = await subjectOf(token);
-      if (subject === undefined) throw new AppError('UNAUTHENTICATED', 'The bearer token is not valid.');
-      return checkUserId(subject);
+      const { sub, reason } = await subjectOf(token);
+      if (sub === undefined) {
+        throw new AppError('UNAUTHENTICATED', `The bearer token is not valid${reason ? `: ${reason}` : ''}.`);
+      }
+      return checkUserId(sub, 'sub');
     },
 
     /** Admin routes: 401 without the admin token; 403 for a valid user token that is not the admin's. */
@@ -76,8 +90,8 @@ export function createAuth(options: AuthOptions) {
         throw new AppError('UNAUTHENTICATED', 'Admin routes are disabled until ADMIN_TOKEN is set.');
       }
       if (!token) throw new AppError('UNAUTHENTICATED', 'The admin bearer token is required.');
-      if (sameSecret(token, options.adminToken)) return;
-      if ((await subjectOf(token)) !== undefined) {
+      if (isSameSecret(token, options.adminToken)) return;
+      if ((await subjectOf(token)).sub !== undefined) {
         throw new AppError('FORBIDDEN', 'This token may not use admin routes.');
       }
       throw new AppError('UNAUTHENTICATED', 'The admin bearer token is not valid.');

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { handleError, handleNotFound } from './http-errors.ts';
+import { answerClientError, handleError, handleFrameworkError, handleNotFound } from './http-errors.ts';
 
 /** Bodies here are a few hundred bytes; anything past this is not a coupon request. */
 const bodyLimitBytes = 16 * 1024;
@@ -36,6 +36,9 @@ export function createHttpServer(logger?: FastifyBaseLogger): FastifyInstance {
     childLoggerFactory: (parent) => parent,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     schemaErrorFormatter: describeSchemaErrors,
+    // What the HTTP parser refuses never reaches a route; it is answered in the contract's shape too.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: handleFrameworkError,
   });
 
   // A claim needs no body, and clients often send an empty one with a JSON content type.
