@@ -26,6 +26,12 @@ const drivers = {
   '@platformatic/kafka': ['kafka', 'relay', 'worker', 'bench'],
 };
 
+// The rest reach Redis through the gate's API (gate.ts, open-gate.ts, outbox.ts), never its keys or client.
+const gateInternals = {
+  group: ['**/gate/keys.ts', '**/gate/redis.ts'],
+  message: 'only gate spells Redis keys or holds a Redis client',
+};
+
 const boundaryOf = (name) => ({
   files: [`src/${name}/**/*.ts`],
   ignores: ['**/*.test.ts'],
@@ -43,7 +49,8 @@ const boundaryOf = (name) => ({
             message: `${name} must not import ${other}`,
             // The operator CLI speaks the API's wire format, so it may name the API's types.
             allowTypeImports: name === 'cli' && other === 'api',
-          })),
+          }))
+          .concat(name === 'gate' || name === 'bench' ? [] : [gateInternals]),
       },
     ],
   },

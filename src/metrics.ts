@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { claimOutcomes } from './claim.ts';
 
 /** Every metric firstcome exports, on one registry per process; names share the `firstcome_` prefix. */
 export function createMetrics() {
@@ -9,7 +10,7 @@ export function createMetrics() {
     registry,
     claims: new Counter({
       name: 'firstcome_claims_total',
-      help: 'Claims answered, by outcome (admitted, sold_out, limit_reached, not_started, ended, unavailable)',
+      help: `Claims answered, by outcome (${claimOutcomes.join(', ')})`,
       labelNames: ['outcome'] as const,
       registers,
     }),

@@ -1,8 +1,6 @@
 import { Producer, stringSerializers } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { countCoupons } from '../src/store/coupons.ts';
-import { connectRedis, createRedis } from '../src/gate/redis.ts';
-import { gateKeys } from '../src/gate/keys.ts';
+import { openGate } from '../src/gate/open-gate.ts';
 import { ensureClaimsTopic } from '../src/kafka/claims-topic.ts';
 import {
   claimAll,
@@ -94,12 +92,12 @@ describe('when the worker is SIGKILLed mid-drop', () => {
     const worker = p.spawn('worker');
     const admitted = admittedOf(await claimAll([p.api], eventId, users(4000)));
     expect(admitted).toHaveLength(3000);
-    await waitFor('the first coupons', async () => (await countCoupons(p.t.db, eventId)) >= 300);
+    await waitFor('the first coupons', async () => (await p.t.store.countCoupons(eventId)) >= 300);
     await worker.kill('SIGKILL');
-    expect(await countCoupons(p.t.db, eventId)).toBeLessThan(3000);
+    expect(await p.t.store.countCoupons(eventId)).toBeLessThan(3000);
     p.spawn('worker');
-    await waitForCoupons(p.t.db, eventId, 3000);
-    await expectPromisesHold(p.t.db, eventId, { stock: 3000, perUserLimit: 1, admitted });
+    await waitForCoupons(p.t.store, eventId, 3000);
+    await expectPromisesHold(p.t.probe, eventId, { stock: 3000, perUserLimit: 1, admitted });
   });
 });
 
@@ -114,22 +112,22 @@ describe('when the relay is SIGKILLed mid-drop', () => {
     p.spawn('worker');
     const admitted = admittedOf(await claimAll([p.api], eventId, users(2500)));
     expect(admitted).toHaveLength(2000);
-    const redis = await connectRedis(createRedis({ url: p.redisUrl() }), () => undefined);
+    const gate = await openGate({ url: p.redisUrl() }, () => undefined);
+    const outboxLength = async () => (await gate.readOutboxFigures(eventId)).length;
     try {
-      const outbox = gateKeys(eventId).outbox;
       const relay = p.spawn('relay');
-      await waitFor('the relay halfway through the outbox', async () => (await redis.xLen(outbox)) <= 1500);
+      await waitFor('the relay halfway through the outbox', async () => (await outboxLength()) <= 1500);
       await relay.kill('SIGKILL');
-      expect(await redis.xLen(outbox)).toBeGreaterThan(0);
+      expect(await outboxLength()).toBeGreaterThan(0);
       p.spawn('relay');
-      await waitForCoupons(p.t.db, eventId, 2000);
-      await expectPromisesHold(p.t.db, eventId, { stock: 2000, perUserLimit: 1, admitted });
+      await waitForCoupons(p.t.store, eventId, 2000);
+      await expectPromisesHold(p.t.probe, eventId, { stock: 2000, perUserLimit: 1, admitted });
       await waitFor('an empty outbox with nothing pending', async () => {
-        const [length, pending] = await Promise.all([redis.xLen(outbox), redis.xPending(outbox, 'relay')]);
-        return length === 0 && pending.pending === 0;
+        const { length, pending } = await gate.readOutboxFigures(eventId);
+        return length === 0 && pending === 0;
       });
     } finally {
-      redis.destroy();
+      await gate.close();
     }
   });
 });
@@ -152,20 +150,20 @@ describe('when the Kafka broker stops during a drop', () => {
     p.spawn('relay');
     p.spawn('worker');
     const before = admittedOf(await claimAll([p.api], eventId, users(1000)));
-    await waitForCoupons(p.t.db, eventId, before.length);
+    await waitForCoupons(p.t.store, eventId, before.length);
     let during: ClaimAnswer[] = [];
     try {
       await kafka!.stop();
       during = admittedOf(await claimAll([p.api], eventId, users(1500, 1000)));
-      expect(await countCoupons(p.t.db, eventId)).toBe(before.length);
+      expect(await p.t.store.countCoupons(eventId)).toBe(before.length);
     } finally {
       await kafka!.start();
     }
     const after = admittedOf(await claimAll([p.api], eventId, users(1000, 2500)));
     const admitted = [...before, ...during, ...after];
     expect([before.length, during.length, admitted.length]).toEqual([1000, 1500, 3000]);
-    await waitForCoupons(p.t.db, eventId, admitted.length);
-    await expectPromisesHold(p.t.db, eventId, { stock: 3000, perUserLimit: 1, admitted });
+    await waitForCoupons(p.t.store, eventId, admitted.length);
+    await expectPromisesHold(p.t.probe, eventId, { stock: 3000, perUserLimit: 1, admitted });
   });
 });
 
@@ -188,21 +186,21 @@ describe('when PostgreSQL is unreachable for a while', () => {
     p.spawn('relay');
     const worker = p.spawn('worker', { DATABASE_URL: viaProxy.toString() });
     const before = admittedOf(await claimAll([p.api], eventId, users(500)));
-    await waitForCoupons(p.t.db, eventId, before.length);
+    await waitForCoupons(p.t.store, eventId, before.length);
     let during: ClaimAnswer[] = [];
     try {
       await proxy!.cut();
       during = admittedOf(await claimAll([p.api], eventId, users(1000, 500)));
       await waitFor('the worker to meet the outage', () => worker.output().includes('database write failed'));
-      expect(await countCoupons(p.t.db, eventId)).toBe(before.length);
+      expect(await p.t.store.countCoupons(eventId)).toBe(before.length);
     } finally {
       await proxy!.restore();
     }
     const after = admittedOf(await claimAll([p.api], eventId, users(1000, 1500)));
     const admitted = [...before, ...during, ...after];
     expect([before.length, during.length, admitted.length]).toEqual([500, 1000, 2000]);
-    await waitForCoupons(p.t.db, eventId, admitted.length);
-    await expectPromisesHold(p.t.db, eventId, { stock: 2000, perUserLimit: 1, admitted });
+    await waitForCoupons(p.t.store, eventId, admitted.length);
+    await expectPromisesHold(p.t.probe, eventId, { stock: 2000, perUserLimit: 1, admitted });
     expect(worker.child.exitCode).toBeNull();
   });
 });
@@ -235,15 +233,13 @@ describe('when a poison message is on the topic', () => {
     const worker = p.spawn('worker');
     const admitted = admittedOf(await claimAll([p.api], eventId, users(600)));
     expect(admitted).toHaveLength(500);
-    await waitForCoupons(p.t.db, eventId, 500);
-    await expectPromisesHold(p.t.db, eventId, { stock: 500, perUserLimit: 1, admitted });
+    await waitForCoupons(p.t.store, eventId, 500);
+    await expectPromisesHold(p.t.probe, eventId, { stock: 500, perUserLimit: 1, admitted });
     // The retry job beside the worker may have tried them again since: the rows stay, their reason may move on.
-    const failed = await p.t.db
-      .selectFrom('failed_claims')
-      .select(['claim_id', 'user_id'])
-      .where('claim_id', 'like', 'poison-%')
-      .orderBy('claim_id')
-      .execute();
+    const failed = (await p.t.probe.failedClaims({ claimIdPrefix: 'poison-' })).map(({ claim_id, user_id }) => ({
+      claim_id,
+      user_id,
+    }));
     expect(failed).toEqual([0, 1, 2, 3].map((i) => ({ claim_id: `poison-${i}`, user_id: 'mallory' })));
     expect(worker.output().match(/poison message recorded as a failed claim/g)?.length).toBeGreaterThanOrEqual(4);
     expect(worker.output()).toContain('poison message that names no claim');

@@ -1,23 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { createDatabase, ensureDatabaseExists } from '../src/store/database.ts';
-import { migrateToLatest } from '../src/store/migrate.ts';
-import { adminDatabaseUrl, testDatabaseUrl } from './databases.ts';
+import { createStore, ensureDatabaseExists } from '../src/store/store.ts';
+import { dropTestDatabase, testDatabaseUrl } from './databases.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     templateDatabase: string;
-  }
-}
-
-async function adminQuery(text: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminDatabaseUrl() });
-  await admin.connect();
-  try {
-    await admin.query(text);
-  } finally {
-    await admin.end();
   }
 }
 
@@ -28,12 +16,12 @@ async function adminQuery(text: string): Promise<void> {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const name = `firstcome_template_${randomBytes(4).toString('hex')}`;
   await ensureDatabaseExists(testDatabaseUrl(name));
-  const db = createDatabase({ url: testDatabaseUrl(name), poolSize: 1 });
+  const store = createStore({ url: testDatabaseUrl(name), poolSize: 1 });
   try {
-    await migrateToLatest(db);
+    await store.migrate();
   } finally {
-    await db.destroy();
+    await store.destroy();
   }
   project.provide('templateDatabase', name);
-  return () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  return () => dropTestDatabase(name);
 }

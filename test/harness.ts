@@ -5,19 +5,21 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
-import pg from 'pg';
 import { afterAll, beforeAll, inject, expect } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { type AppDeps, buildApp } from '../src/api/app.ts';
 import { type AuthOptions, createAuth } from '../src/api/auth.ts';
-import { createGate } from '../src/gate/gate.ts';
+import type { Gate } from '../src/gate/gate.ts';
 import { createVerdictCache } from '../src/gate/verdict-cache.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { loadConfig, type Config } from '../src/config.ts';
-import { createDatabase, type Database } from '../src/store/database.ts';
-import { activeEventsKey, gateKeys } from '../src/gate/keys.ts';
+import { createStore, type Store } from '../src/store/store.ts';
+import { createStoreProbe, type StoreProbe } from '../src/store/store-probe.ts';
+import { gateKeys } from '../src/gate/keys.ts';
+import { createGateHandle, type GateHandle, openGate } from '../src/gate/open-gate.ts';
 import { connectRedis, createRedis, type GateRedis } from '../src/gate/redis.ts';
-import { adminDatabaseUrl, testDatabaseUrl } from './databases.ts';
+import { cloneDatabase, dropTestDatabase, testDatabaseUrl } from './databases.ts';
+import { freePort, isPortFree } from '../src/runtime/ports.ts';
 
 export const repoRoot = join(import.meta.dirname, '..');
 export const adminToken = 'test-admin-token-0123456789';
@@ -46,83 +48,96 @@ export async function waitFor<T>(
   }
 }
 
-/** A fresh database per test file, cloned from the migrated template that global-setup.ts made. */
-export function useDatabase(): { readonly url: string; readonly db: Database } {
+/**
+ * A fresh database per test file, cloned from the migrated template that global-setup.ts made: the
+ * `store` firstcome uses, and a `probe` for checks on every column of the rows (src/store/store-probe.ts).
+ */
+export function useDatabase(): { readonly url: string; readonly store: Store; readonly probe: StoreProbe } {
   const name = randomId('firstcome_t');
-  const state = { url: testDatabaseUrl(name), db: undefined as Database | undefined };
+  const url = testDatabaseUrl(name);
+  let opened: { store: Store; probe: StoreProbe } | undefined;
   beforeAll(async () => {
-    await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`);
-    state.db = createDatabase({ url: state.url, poolSize: 4 });
+    await cloneDatabase(name, inject('templateDatabase'));
+    opened = { store: createStore({ url, poolSize: 4 }), probe: createStoreProbe(url) };
   });
   afterAll(async () => {
-    await state.db?.destroy();
-    await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await Promise.all([opened?.store.destroy(), opened?.probe.destroy()]);
+    await dropTestDatabase(name);
   });
+  const ready = () => {
+    if (!opened) throw new Error('useDatabase: the database is ready only inside tests and hooks');
+    return opened;
+  };
   return {
-    get url() {
-      return state.url;
+    url,
+    get store() {
+      return ready().store;
     },
-    get db() {
-      if (!state.db) throw new Error('useDatabase: the database is ready only inside tests and hooks');
-      return state.db;
+    get probe() {
+      return ready().probe;
     },
   };
 }
 
-async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminDatabaseUrl() });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
+type GateKey = keyof ReturnType<typeof gateKeys>;
 
-/** A Redis connection, and event ids whose keys are deleted after the file. */
+/**
+ * The gate on the shared Redis, event ids whose keys are deleted after the file, and the ways Redis loses
+ * data, for tests of what the rest of firstcome does then. `redis`, the raw client, is for src/gate's tests.
+ */
 export function useRedis(url = 'redis://127.0.0.1:6379'): {
+  readonly gate: GateHandle;
   readonly redis: GateRedis;
   eventId: () => string;
+  /** Deletes the event's keys (or only `keys` of them), as a Redis restart without persistence does. */
+  loseEvent: (eventId: string, keys?: GateKey[]) => Promise<void>;
+  /** As a failover to a replica that missed the last admissions: counters back, those users' claims gone. */
+  rewindEvent: (eventId: string, to: { admitted: number; seq: number; usersLost: string[] }) => Promise<void>;
 } {
   const used: string[] = [];
-  let client: GateRedis | undefined;
+  let client: { redis: GateRedis; gate: GateHandle } | undefined;
+  const connected = () => {
+    if (!client) throw new Error('useRedis: the connection is ready only inside tests and hooks');
+    return client;
+  };
   beforeAll(async () => {
-    client = await connectRedis(createRedis({ url }), () => undefined);
+    const redis = await connectRedis(createRedis({ url }), () => undefined);
+    client = { redis, gate: createGateHandle(redis) };
   });
   afterAll(async () => {
     if (!client) return;
-    if (client.isReady) {
-      for (const eventId of used) {
-        await client.del(Object.values(gateKeys(eventId)));
-        await client.sRem(activeEventsKey, eventId);
-      }
-    }
-    client.destroy();
+    if (client.redis.isReady) await client.gate.deleteEvents(used);
+    client.redis.destroy();
   });
   return {
+    get gate() {
+      return connected().gate;
+    },
     get redis() {
-      if (!client) throw new Error('useRedis: the connection is ready only inside tests and hooks');
-      return client;
+      return connected().redis;
     },
     eventId() {
       const id = randomId('ev');
       used.push(id);
       return id;
     },
+    async loseEvent(eventId, keys) {
+      const all = gateKeys(eventId);
+      await connected().redis.del((keys ?? (Object.keys(all) as GateKey[])).map((key) => all[key]));
+    },
+    async rewindEvent(eventId, { admitted, seq, usersLost }) {
+      const { redis } = connected();
+      await redis.hSet(gateKeys(eventId).event, { admitted, seq });
+      await redis.hDel(gateKeys(eventId).users, usersLost);
+    },
   };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
+export { freePort };
+
+/** The gate on a port where no Redis listens, never connected: every call fails, as while Redis is down. */
+export async function unreachableGate(): Promise<GateHandle> {
+  return createGateHandle(createRedis({ url: `redis://127.0.0.1:${await freePort()}` }));
 }
 
 export const testConfig = (env: Record<string, string>): Config =>
@@ -185,9 +200,9 @@ export async function startPrivateRedis(): Promise<{ url: string; stop: () => Pr
   const url = `redis://127.0.0.1:${port}`;
   await waitFor(`redis-server on port ${port}`, async () => {
     if (server.exitCode !== null) throw new Error(`redis-server exited with ${server.exitCode}`);
-    const client = await connectRedis(createRedis({ url }), () => undefined).catch(() => undefined);
-    if (!client) return false;
-    client.destroy();
+    const gate = await openGate({ url }, () => undefined).catch(() => undefined);
+    if (!gate) return false;
+    await gate.close();
     return true;
   });
   return {
@@ -244,14 +259,6 @@ export async function createPrivateKafka() {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-async function isPortFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 /**
@@ -335,19 +342,11 @@ export async function claimAll(apis: ApiProcess[], eventId: string, userIds: str
 }
 
 /** Waits until the event holds `count` coupons (never more: the promises check fails on that). */
-export async function waitForCoupons(db: Database, eventId: string, count: number, timeoutMs = 120_000) {
-  await waitFor(
-    `${count} coupons of event ${eventId}`,
-    async () => {
-      const row = await db
-        .selectFrom('coupons')
-        .select((eb) => eb.fn.countAll<number>().as('count'))
-        .where('event_id', '=', eventId)
-        .executeTakeFirstOrThrow();
-      return row.count >= count;
-    },
-    { timeoutMs, intervalMs: 200 },
-  );
+export async function waitForCoupons(store: Store, eventId: string, count: number, timeoutMs = 120_000) {
+  await waitFor(`${count} coupons of event ${eventId}`, async () => (await store.countCoupons(eventId)) >= count, {
+    timeoutMs,
+    intervalMs: 200,
+  });
 }
 
 /**
@@ -355,39 +354,34 @@ export async function waitForCoupons(db: Database, eventId: string, count: numbe
  * admitted claim (every 202) exactly once, with no coupon for anything else and nothing left failed.
  */
 export async function expectPromisesHold(
-  db: Database,
+  probe: StoreProbe,
   eventId: string,
   { stock, perUserLimit, admitted }: { stock: number; perUserLimit: number; admitted: ClaimAnswer[] },
 ): Promise<void> {
-  const coupons = await db
-    .selectFrom('coupons')
-    .select(['claim_id', 'user_id'])
-    .where('event_id', '=', eventId)
-    .execute();
+  const coupons = await probe.coupons(eventId);
   expect(coupons.length).toBeLessThanOrEqual(stock);
   const perUser = new Map<string, number>();
   for (const c of coupons) perUser.set(c.user_id, (perUser.get(c.user_id) ?? 0) + 1);
   expect(Math.max(0, ...perUser.values())).toBeLessThanOrEqual(perUserLimit);
   const issued = coupons.map((c) => c.claim_id).sort();
   expect(issued).toEqual(admitted.map((a) => a.claimId).sort());
-  const failed = await db.selectFrom('failed_claims').select('claim_id').where('event_id', '=', eventId).execute();
-  expect(failed).toEqual([]);
+  const failed = await probe.failedClaims({ eventId });
+  expect(failed.map((f) => f.claim_id)).toEqual([]);
 }
 
 /** Drops a database a test let firstcome create (useDatabase drops its own). */
-export const dropDatabase = (name: string) => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+export const dropDatabase = (name: string) => dropTestDatabase(name);
 
 /** The HTTP app on the given connections, as `firstcome serve` builds it, for `inject()` tests. */
 export function buildTestApp(
-  db: Database,
-  redis: GateRedis,
+  store: Store,
+  gate: Gate,
   extra: Partial<AppDeps> = {},
   auth: Partial<AuthOptions> = {},
 ): FastifyInstance {
   return buildApp({
-    db,
-    redis,
-    gate: createGate(redis),
+    store,
+    gate,
     verdicts: createVerdictCache(),
     auth: createAuth({ mode: 'trusted-header', userIdHeader: 'x-user-id', adminToken, ...auth }),
     metrics: createMetrics(),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase } from '../src/store/database.ts';
+import { createStoreProbe } from '../src/store/store-probe.ts';
 import { testDatabaseUrl } from './databases.ts';
 import {
   claimAll,
@@ -47,8 +47,8 @@ describe('a drop through API, relay, Kafka and worker processes', () => {
     const answers = await claimAll(apis, eventId, users(4000, 1500));
     const admitted = answers.filter((a) => a.status === 202);
     expect(admitted).toHaveLength(1000);
-    await waitForCoupons(t.db, eventId, admitted.length);
-    await expectPromisesHold(t.db, eventId, { stock: 1000, perUserLimit: 2, admitted });
+    await waitForCoupons(t.store, eventId, admitted.length);
+    await expectPromisesHold(t.probe, eventId, { stock: 1000, perUserLimit: 2, admitted });
   });
 
   it('keeps events apart: two drops at once each get exactly their own coupons', async () => {
@@ -62,10 +62,10 @@ describe('a drop through API, relay, Kafka and worker processes', () => {
     const admittedA = a.filter((x) => x.status === 202);
     const admittedB = b.filter((x) => x.status === 202);
     expect([admittedA.length, admittedB.length]).toEqual([300, 200]);
-    await waitForCoupons(t.db, first, 300);
-    await waitForCoupons(t.db, second, 200);
-    await expectPromisesHold(t.db, first, { stock: 300, perUserLimit: 1, admitted: admittedA });
-    await expectPromisesHold(t.db, second, { stock: 200, perUserLimit: 1, admitted: admittedB });
+    await waitForCoupons(t.store, first, 300);
+    await waitForCoupons(t.store, second, 200);
+    await expectPromisesHold(t.probe, first, { stock: 300, perUserLimit: 1, admitted: admittedA });
+    await expectPromisesHold(t.probe, second, { stock: 200, perUserLimit: 1, admitted: admittedB });
   });
 
   it('stops a worker cleanly on SIGTERM: it exits 0 and the claims still land', async () => {
@@ -76,8 +76,8 @@ describe('a drop through API, relay, Kafka and worker processes', () => {
     await worker.kill('SIGTERM');
     expect(worker.child.exitCode).toBe(0);
     const admitted = (await drop).filter((a) => a.status === 202);
-    await waitForCoupons(t.db, eventId, admitted.length);
-    await expectPromisesHold(t.db, eventId, { stock: 500, perUserLimit: 1, admitted });
+    await waitForCoupons(t.store, eventId, admitted.length);
+    await expectPromisesHold(t.probe, eventId, { stock: 500, perUserLimit: 1, admitted });
   });
 });
 
@@ -109,23 +109,17 @@ describe('firstcome start', () => {
     });
     expect(claim.status).toBe(202);
     const { claimId } = (await claim.json()) as { claimId: string };
-    const db = createDatabase({ url: testDatabaseUrl(database), poolSize: 1 });
+    const probe = createStoreProbe(testDatabaseUrl(database));
     try {
-      await waitFor('the demo coupon', () =>
-        db.selectFrom('coupons').select(['claim_id', 'user_id']).where('event_id', '=', 'demo').executeTakeFirst(),
-      );
-      const coupons = await db
-        .selectFrom('coupons')
-        .select(['claim_id', 'user_id'])
-        .where('event_id', '=', 'demo')
-        .execute();
+      await waitFor('the demo coupon', async () => (await probe.coupons('demo'))[0]);
+      const coupons = (await probe.coupons('demo')).map(({ claim_id, user_id }) => ({ claim_id, user_id }));
       expect(coupons).toEqual([{ claim_id: claimId, user_id: 'alice' }]);
       const mine = await fetch(`http://127.0.0.1:${port}/events/demo/claims/me`, { headers: { 'x-user-id': 'alice' } });
       expect(await mine.json()).toMatchObject({
         claims: [{ claimId, status: 'issued', couponId: expect.any(String) }],
       });
     } finally {
-      await db.destroy();
+      await probe.destroy();
     }
     await start.kill('SIGTERM');
     expect(start.child.exitCode).toBe(0);

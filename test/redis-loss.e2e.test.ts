@@ -1,8 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countCoupons } from '../src/store/coupons.ts';
-import { gateKeys } from '../src/gate/keys.ts';
-import { connectRedis, createRedis } from '../src/gate/redis.ts';
+import { openGate } from '../src/gate/open-gate.ts';
 import {
   adminToken,
   claimAll,
@@ -38,9 +36,9 @@ async function startVolatileRedis() {
     exited = new Promise((resolve) => child.once('exit', resolve));
     await waitFor(`redis-server on port ${port}`, async () => {
       if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-      const client = await connectRedis(createRedis({ url }), () => undefined).catch(() => undefined);
-      if (!client) return false;
-      client.destroy();
+      const gate = await openGate({ url }, () => undefined).catch(() => undefined);
+      if (!gate) return false;
+      await gate.close();
       return true;
     });
   };
@@ -99,7 +97,7 @@ describe('when Redis loses its data after a sell-out', () => {
     await createEventVia(apis[0]!, { id: eventId, name: 'wiped', stock, perUserLimit });
     const admitted = (await claimAll(apis, eventId, users(1200, 500))).filter((a) => a.status === 202);
     expect(admitted).toHaveLength(stock);
-    await waitForCoupons(t.db, eventId, stock);
+    await waitForCoupons(t.store, eventId, stock);
     expect(await stateOf(eventId)).toBe('sold_out');
 
     // Redis forgets the event: reconcile sees it, and --repair re-seeds the gate from the database.
@@ -125,7 +123,7 @@ describe('when Redis loses its data after a sell-out', () => {
     expect(after.filter((a) => a.status === 202)).toEqual([]);
     expect(after.filter((a) => a.status === 409).length).toBeGreaterThan(0);
     expect(after.filter((a) => a.status !== 409 && a.status !== 503)).toEqual([]);
-    await expectPromisesHold(t.db, eventId, { stock, perUserLimit, admitted });
+    await expectPromisesHold(t.probe, eventId, { stock, perUserLimit, admitted });
     expect(await stateOf(eventId)).toBe('sold_out');
     const figures = (await (
       await fetch(`${apis[1]!.baseUrl}/admin/events/${eventId}`, { headers: { authorization: `Bearer ${adminToken}` } })
@@ -139,8 +137,8 @@ describe('when Redis loses its data after a sell-out', () => {
     const stock = 200;
     const perUserLimit = 2;
     await createEventVia(apis[0]!, { id: eventId, name: 'wiped mid-drop', stock, perUserLimit });
-    const gateRedis = await connectRedis(createRedis({ url: redis.url }), () => undefined);
-    const outboxDrained = async () => (await gateRedis.xLen(gateKeys(eventId).outbox)) === 0;
+    const gate = await openGate({ url: redis.url }, () => undefined);
+    const outboxDrained = async () => (await gate.readOutboxFigures(eventId)).length === 0;
     try {
       // The worker is away: the drop waits in Kafka, admitted and relayed but not yet in the database.
       const worker = processes.find((p) => p.child.spawnargs.includes('worker'))!;
@@ -157,14 +155,7 @@ describe('when Redis loses its data after a sell-out', () => {
       await waitFor('the relay to send the second drop to Kafka', outboxDrained);
       processes.push(spawnFirstcome(['worker'], { ...env, RETRY_INTERVAL_MS: '200' }));
       await waitFor('every admitted claim to be a coupon or a settled failure', async () => {
-        const [coupons, failed] = await Promise.all([
-          t.db.selectFrom('coupons').select('claim_id').where('event_id', '=', eventId).execute(),
-          t.db
-            .selectFrom('failed_claims')
-            .select(['state', 'ticket_returned'])
-            .where('event_id', '=', eventId)
-            .execute(),
-        ]);
+        const [coupons, failed] = await Promise.all([t.probe.coupons(eventId), t.probe.failedClaims({ eventId })]);
         const isSettled = failed.every((f) => f.state === 'dead' && f.ticket_returned !== null);
         return coupons.length + failed.length === first.length + second.length && isSettled;
       });
@@ -178,18 +169,18 @@ describe('when Redis loses its data after a sell-out', () => {
       // Only tickets no claim holds go to new claims: here usually none, as every ticket found a coupon
       // (a user's claims share a partition, so the first of each ticket's two claimants lands).
       // Handing out freed tickets is covered in src/retry/reconcile.int.test.ts.
-      const issued = await countCoupons(t.db, eventId);
+      const issued = await t.store.countCoupons(eventId);
       const late = (await claimAll(apis, eventId, users(2 * (stock - issued) + 100, 2 * stock, 'fresh'))).filter(
         (a) => a.status === 202,
       );
       expect(late).toHaveLength(stock - issued);
-      await waitForCoupons(t.db, eventId, stock);
+      await waitForCoupons(t.store, eventId, stock);
       await expectDatabasePromises(eventId, { stock, perUserLimit });
-      expect(await countCoupons(t.db, eventId)).toBe(stock);
+      expect(await t.store.countCoupons(eventId)).toBe(stock);
       expect(await stateOf(eventId)).toBe('sold_out');
       expect((await reconcile(eventId)).code).toBe(0);
     } finally {
-      gateRedis.destroy();
+      await gate.close();
     }
   });
 
@@ -198,11 +189,7 @@ describe('when Redis loses its data after a sell-out', () => {
     eventId: string,
     { stock, perUserLimit }: { stock: number; perUserLimit: number },
   ) {
-    const coupons = await t.db
-      .selectFrom('coupons')
-      .select(['user_id', 'seq'])
-      .where('event_id', '=', eventId)
-      .execute();
+    const coupons = await t.probe.coupons(eventId);
     expect(coupons.length).toBeLessThanOrEqual(stock);
     expect(new Set(coupons.map((c) => c.seq)).size).toBe(coupons.length);
     const perUser = new Map<string, number>();

@@ -1,21 +1,16 @@
 import type { AdmittedClaim, EventDefinition } from '../src/claim.ts';
-import type { Database } from '../src/store/database.ts';
-import { insertEvent } from '../src/store/events.ts';
-import { recordFailedClaims } from '../src/store/failed-claims.ts';
-import { insertCoupons } from '../src/store/insert-coupons.ts';
-import { createGate, type Gate } from '../src/gate/gate.ts';
-import type { GateRedis } from '../src/gate/redis.ts';
+import type { Store } from '../src/store/store.ts';
+import type { Gate } from '../src/gate/gate.ts';
 import { randomId } from './harness.ts';
 
 /** An open event, stored and loaded into the gate, for tests that drive tickets by hand. */
 export async function openEvent(
-  db: Database,
-  redis: GateRedis,
+  store: Store,
+  gate: Gate,
   id: string,
   { stock, perUserLimit = 1 }: { stock: number; perUserLimit?: number },
 ): Promise<{ event: EventDefinition; gate: Gate }> {
-  const event = await insertEvent(db, { id, name: 'drop', stock, perUserLimit, startsAt: null, endsAt: null });
-  const gate = createGate(redis);
+  const event = await store.insertEvent({ id, name: 'drop', stock, perUserLimit, startsAt: null, endsAt: null });
   await gate.loadEvent(event);
   return { event, gate };
 }
@@ -29,8 +24,8 @@ export async function admitOne(gate: Gate, eventId: string, userId: string): Pro
 }
 
 /** What the worker does with a batch: coupons, and the refused claims into failed_claims. */
-export async function deliverClaims(db: Database, claims: AdmittedClaim[]) {
-  const result = await insertCoupons(db, claims);
-  await recordFailedClaims(db, result.refused);
+export async function deliverClaims(store: Store, claims: AdmittedClaim[]) {
+  const result = await store.insertCoupons(claims);
+  await store.recordFailedClaims(result.refused);
   return result;
 }

@@ -1,29 +1,11 @@
 /** The admin API as the page uses it; the token goes in the Authorization header only. */
+import type { adminEventView } from '@server/api/event-views.ts';
+import type { CreateEventBody } from '@server/api/routes/admin.ts';
 
-export type EventState = 'upcoming' | 'open' | 'sold_out' | 'ended';
+/** An event as the admin API answers it, in JSON. */
+export type AdminEvent = ReturnType<typeof adminEventView>;
 
-export interface AdminEvent {
-  id: string;
-  name: string;
-  stock: number;
-  remaining: number;
-  perUserLimit: number;
-  startsAt: string | null;
-  endsAt: string | null;
-  closedAt: string | null;
-  state: EventState;
-  admitted: number;
-  issued: number;
-  pending: number;
-  failed: number;
-}
-
-export interface NewEvent {
-  id?: string;
-  name: string;
-  stock: number;
-  perUserLimit?: number;
-}
+export type NewEvent = CreateEventBody;
 
 export class ApiError extends Error {
   readonly status: number;

@@ -1,11 +1,8 @@
+import type { HistoryPoint } from '@server/api/live-stream.ts';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
-export interface ChartPoint {
-  atMs: number;
-  admitted: number | null;
-  issued: number | null;
-}
+export type ChartPoint = HistoryPoint;
 
 const colors = { admitted: '#2563eb', issued: '#16a34a', stock: '#9ca3af' };
 

@@ -1,31 +1,8 @@
-import type { EventState } from './api.ts';
+import type { LiveFrame } from '@server/api/live-stream.ts';
+import type { ClaimOutcome, EventState } from '@server/claim.ts';
 
-/** What /admin/stream/events/:id sends once a second (src/api/live-stream.ts on the server). */
-export interface LiveFrame {
-  atMs: number;
-  event: {
-    id: string;
-    name: string;
-    stock: number;
-    perUserLimit: number;
-    startsAt: string | null;
-    endsAt: string | null;
-    state: EventState | null;
-  };
-  admitted: number | null;
-  remaining: number | null;
-  issued: number | null;
-  failures: { retrying: number; dead: number; issued: number; nextAttemptAt: string | null } | null;
-  outbox: { backlog: number; pending: number } | null;
-  kafka: { lag: number } | { lag: null; reason: string };
-  answered: Record<string, number>;
-  trouble: string[];
-  rates: {
-    admittedPerSec: number | null;
-    issuedPerSec: number | null;
-    answeredPerSec: Record<string, number>;
-  };
-}
+/** What /admin/stream/events/:id sends once a second. */
+export type { LiveFrame };
 
 const integer = new Intl.NumberFormat('en');
 const decimal = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
@@ -34,11 +11,15 @@ export const formatCount = (value: number | null | undefined) => (value == null 
 export const formatRate = (value: number | null | undefined) =>
   value == null ? '—' : value >= 100 ? integer.format(Math.round(value)) : decimal.format(value);
 
-const reasonLabels: Record<string, string> = {
+const reasonLabels: Record<ClaimOutcome, string> = {
+  admitted: 'admitted',
   sold_out: 'sold out',
   limit_reached: 'limit reached',
   not_started: 'not started',
   ended: 'ended',
+  rate_limited: 'rate limited (429)',
+  unauthenticated: 'unauthenticated (401)',
+  invalid: 'invalid (400)',
   unavailable: 'unavailable (503)',
 };
 
@@ -68,17 +49,18 @@ export function renderFrame(root: HTMLElement, frame: LiveFrame): void {
   set('issuedPerSec', frame.rates.issuedPerSec == null ? '' : `${formatRate(frame.rates.issuedPerSec)} rows/s`);
   set('pending', formatCount(pending));
 
-  const rejected = Object.entries(frame.rates.answeredPerSec).filter(([outcome]) => outcome !== 'admitted');
+  const answeredPerSec = Object.entries(frame.rates.answeredPerSec) as Array<[ClaimOutcome, number]>;
+  const rejected = answeredPerSec.filter(([outcome]) => outcome !== 'admitted');
   set('rejectedPerSec', formatRate(rejected.reduce((sum, [, rate]) => sum + rate, 0)));
   const reasons = root.querySelector<HTMLElement>('[data-figure="reasons"]');
   if (reasons) {
-    // Only the reasons that happened: most drops see one or two of the five.
-    const seen = rejected.filter(([outcome, rate]) => rate > 0 || (frame.answered[outcome] ?? 0) > 0);
+    // Only the reasons that happened: most drops see one or two of them.
+    const seen = rejected.filter(([outcome, rate]) => rate > 0 || frame.answered[outcome] > 0);
     reasons.replaceChildren(
       ...seen.map(([outcome, rate]) => {
         const item = document.createElement('li');
         item.dataset.reason = outcome;
-        item.textContent = `${reasonLabels[outcome] ?? outcome}: ${formatCount(frame.answered[outcome])} (${formatRate(rate)}/s)`;
+        item.textContent = `${reasonLabels[outcome]}: ${formatCount(frame.answered[outcome])} (${formatRate(rate)}/s)`;
         return item;
       }),
     );

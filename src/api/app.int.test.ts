@@ -1,8 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, useDatabase, useRedis, buildTestApp } from '../../test/harness.ts';
-import { countCoupons } from '../store/coupons.ts';
-import { gateKeys } from '../gate/keys.ts';
 import type { FastifyInstance } from 'fastify';
 import { type AuthOptions } from './auth.ts';
 import { createRateLimiter } from './rate-limiter.ts';
@@ -16,7 +14,7 @@ describe('HTTP API', () => {
   const r = useRedis();
   let app: FastifyInstance;
 
-  const appWith = (auth: Partial<AuthOptions>) => buildTestApp(t.db, r.redis, {}, auth);
+  const appWith = (auth: Partial<AuthOptions>) => buildTestApp(t.store, r.gate, {}, auth);
 
   beforeAll(() => {
     app = appWith({});
@@ -96,13 +94,13 @@ describe('HTTP API', () => {
     expect((await claim(closed, 'a')).json<{ error: string }>().error).toBe('ended');
 
     for (const id of [limited, upcoming, closed]) {
-      expect(await r.redis.xLen(gateKeys(id).outbox)).toBe(id === limited ? 1 : 0);
+      expect((await r.gate.readOutboxFigures(id)).length).toBe(id === limited ? 1 : 0);
     }
   });
 
   it('loads an event into the gate on demand when Redis lost it', async () => {
     const id = await createEvent({ stock: 2 });
-    await r.redis.del(Object.values(gateKeys(id)));
+    await r.loseEvent(id);
     expect((await claim(id, 'a')).statusCode).toBe(202);
     expect((await app.inject({ method: 'GET', url: `/events/${id}` })).json()).toMatchObject({ remaining: 1 });
   });
@@ -188,8 +186,8 @@ describe('HTTP API', () => {
       expect([response.statusCode, response.json<{ error: string }>().error]).toEqual([status, error]);
       expect(response.json<{ message: string }>().message).toEqual(expect.any(String));
     }
-    expect(await countCoupons(t.db, id)).toBe(0);
-    expect(await r.redis.xLen(gateKeys(id).outbox)).toBe(0);
+    expect(await t.store.countCoupons(id)).toBe(0);
+    expect((await r.gate.readOutboxFigures(id)).length).toBe(0);
   });
 
   it('accepts a claim with an empty JSON body', async () => {
@@ -243,14 +241,14 @@ describe('HTTP API', () => {
   });
 
   it('answers 429 beyond a configured per-user rate, admitting nothing for it', async () => {
-    const limited = buildTestApp(t.db, r.redis, { rateLimiter: createRateLimiter(1, () => 0) });
+    const limited = buildTestApp(t.store, r.gate, { rateLimiter: createRateLimiter(1, () => 0) });
     try {
       const id = await createEvent({ stock: 10, perUserLimit: 5 });
       const claimOnce = () => limited.inject({ method: 'POST', url: `/events/${id}/claims`, headers: asUser('rita') });
       expect((await claimOnce()).statusCode).toBe(202);
       const second = await claimOnce();
       expect([second.statusCode, second.json<{ error: string }>().error]).toEqual([429, 'rate_limited']);
-      expect(await r.redis.xLen(gateKeys(id).outbox)).toBe(1);
+      expect((await r.gate.readOutboxFigures(id)).length).toBe(1);
     } finally {
       await limited.close();
     }

@@ -1,11 +1,11 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Database } from '../store/database.ts';
+import type { Store } from '../store/store.ts';
 import type { Gate } from '../gate/gate.ts';
-import type { GateRedis } from '../gate/redis.ts';
 import type { VerdictCache } from '../gate/verdict-cache.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Auth } from './auth.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import { createOutcomeRecorder } from './claim-outcomes.ts';
 import { createClaimTally } from './claim-tally.ts';
 import { createEventCatalog } from './event-catalog.ts';
 import { createHttpServer } from './http-server.ts';
@@ -20,8 +20,7 @@ import { registerDocs } from './routes/docs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 
 export interface AppDeps {
-  db: Database;
-  redis: GateRedis;
+  store: Store;
   gate: Gate;
   verdicts: VerdictCache;
   auth: Auth;
@@ -37,8 +36,9 @@ export interface AppDeps {
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = createHttpServer(deps.logger);
 
-  const catalog = createEventCatalog(deps.db, deps.gate);
+  const catalog = createEventCatalog(deps.store, deps.gate);
   const tally = createClaimTally();
+  const outcomes = createOutcomeRecorder({ metrics: deps.metrics, tally });
   const live = createLiveStream({ figures: createLiveFigures({ ...deps, catalog, tally }) });
   app.addHook('onClose', async () => {
     live.close();
@@ -46,11 +46,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   // Both watch route registrations, so they come first; the routes sit in a plugin so that the
   // OpenAPI plugin (loaded asynchronously) sees them.
-  observeAnswers(app, tally);
+  observeAnswers(app);
   registerDocs(app);
   app.register(async (routes) => {
     registerHealthRoutes(routes, deps);
-    registerClaimRoutes(routes, { ...deps, catalog });
+    registerClaimRoutes(routes, { ...deps, catalog, outcomes });
     registerAdminRoutes(routes, { ...deps, catalog });
     registerDashboardRoutes(routes, { ...deps, catalog, live });
   });

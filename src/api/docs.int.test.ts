@@ -40,7 +40,7 @@ describe('OpenAPI at /docs', () => {
   addFormats(ajv);
 
   beforeAll(async () => {
-    app = buildTestApp(t.db, r.redis);
+    app = buildTestApp(t.store, r.gate);
     const response = await app.inject({ method: 'GET', url: '/docs/json' });
     expect(response.statusCode).toBe(200);
     doc = response.json<OpenApiDocument>();

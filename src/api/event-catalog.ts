@@ -1,30 +1,20 @@
 import type { EventDefinition, EventId } from '../claim.ts';
-import type { Database } from '../store/database.ts';
-import { loadIssuedTickets } from '../store/coupons.ts';
-import { findEvent } from '../store/events.ts';
+import type { Store } from '../store/store.ts';
 import { AppError } from '../errors.ts';
 import type { Gate, GateFigures } from '../gate/gate.ts';
-
-const dbUnavailable = (what: string, error: unknown) =>
-  new AppError('DB_UNAVAILABLE', `PostgreSQL did not answer ${what}: ${String((error as Error)?.message ?? error)}`, {
-    cause: error,
-    retryable: true,
-  });
 
 /**
  * Event definitions live in PostgreSQL; the gate holds a working copy. The catalog finds an event, and
  * loads it into the gate when Redis does not hold it (a restart without persistence, a failover).
  */
-export function createEventCatalog(db: Database, gate: Gate) {
+export function createEventCatalog(store: Store, gate: Gate) {
   // Definitions never change but for closing, which reaches claims through the gate, so a process may keep them.
   const known = new Map<EventId, EventDefinition>();
 
   async function find(eventId: EventId): Promise<EventDefinition> {
     const cached = known.get(eventId);
     if (cached) return cached;
-    const event = await findEvent(db, eventId).catch((error: unknown) => {
-      throw dbUnavailable(`the look-up of event ${eventId}`, error);
-    });
+    const event = await store.findEvent(eventId);
     if (!event) throw new AppError('EVENT_NOT_FOUND', `No event has the id "${eventId}".`);
     known.set(eventId, event);
     return event;
@@ -32,11 +22,7 @@ export function createEventCatalog(db: Database, gate: Gate) {
 
   /** Reads the event afresh (it may have closed since this process cached it) with the tickets it holds. */
   async function loadIntoGate(event: EventDefinition): Promise<void> {
-    const [fresh, issued] = await Promise.all([findEvent(db, event.id), loadIssuedTickets(db, event.id)]).catch(
-      (error: unknown) => {
-        throw dbUnavailable(`the tickets of event ${event.id}`, error);
-      },
-    );
+    const [fresh, issued] = await Promise.all([store.findEvent(event.id), store.loadIssuedTickets(event.id)]);
     await gate.loadEvent(fresh ?? event, issued);
   }
 

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, isAppError } from '../errors.ts';
 import type { Rejection } from '../gate/gate.ts';
@@ -13,6 +14,7 @@ const httpOf: Partial<Record<ErrorCode, { status: number; error: string }>> = {
   RATE_LIMITED: { status: 429, error: 'rate_limited' },
   GATE_UNAVAILABLE: { status: 503, error: 'unavailable' },
   DB_UNAVAILABLE: { status: 503, error: 'unavailable' },
+  AUTH_UNAVAILABLE: { status: 503, error: 'unavailable' },
 };
 
 const rejectionOf: Record<Exclude<Rejection, 'NO_EVENT'>, { error: string; message: string }> = {
@@ -33,6 +35,10 @@ export function sendRejection(reply: FastifyReply, rejection: Exclude<Rejection,
 }
 
 const fastifyErrorOf = (error: FastifyError): { status: number; body: ErrorBody } | undefined => {
+  // The only path parameter is an event id: one that fails its pattern names no event that can exist.
+  if (error.validation && error.validationContext === 'params') {
+    return { status: 404, body: { error: 'event_not_found', message: 'No event can have this id.' } };
+  }
   if (error.validation) {
     return { status: 400, body: { error: 'invalid_request', message: error.message } };
   }
@@ -56,19 +62,27 @@ const fastifyErrorOf = (error: FastifyError): { status: number; body: ErrorBody 
   return undefined;
 };
 
-/** Maps every error to the contract's shape; a 5xx never shows its message or stack to the client. */
-export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+/** The answer to an error the contract names; undefined for the unexpected, which is a 500. */
+const knownAnswerOf = (error: unknown): { status: number; body: ErrorBody } | undefined => {
   if (isAppError(error)) {
     const http = httpOf[error.code];
-    if (http) {
-      if (http.status >= 500) request.log.warn({ err: error }, 'dependency unavailable');
-      const message =
-        http.status >= 500 ? 'A service this request needs is unavailable; nothing was admitted.' : error.message;
-      return reply.code(http.status).send({ error: http.error, message });
-    }
-  } else if (error instanceof Error) {
-    const known = fastifyErrorOf(error as FastifyError);
-    if (known) return reply.code(known.status).send(known.body);
+    if (!http) return undefined;
+    const message =
+      http.status >= 500 ? 'A service this request needs is unavailable; nothing was admitted.' : error.message;
+    return { status: http.status, body: { error: http.error, message } };
+  }
+  return error instanceof Error ? fastifyErrorOf(error as FastifyError) : undefined;
+};
+
+/** The contract's error code that `handleError` answers `error` with. */
+export const errorCodeOf = (error: unknown): string => knownAnswerOf(error)?.body.error ?? 'internal';
+
+/** Maps every error to the contract's shape; a 5xx never shows its message or stack to the client. */
+export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const known = knownAnswerOf(error);
+  if (known) {
+    if (known.status >= 500) request.log.warn({ err: error }, 'dependency unavailable');
+    return reply.code(known.status).send(known.body);
   }
   request.log.error({ err: error }, 'unexpected error');
   return reply.code(500).send({ error: 'internal', message: 'Something went wrong on our side.' });
@@ -78,4 +92,44 @@ export function handleNotFound(request: FastifyRequest, reply: FastifyReply): Fa
   return reply
     .code(404)
     .send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.` });
+}
+
+/**
+ * Errors Fastify's router raises before any route runs: a path parameter beyond its maximum length (an
+ * event id longer than any can be) and a URL whose percent-encoding is broken.
+ */
+export function handleFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.code(404).send({ error: 'event_not_found', message: 'No event can have this id.' });
+  } else if (error.code === 'FST_ERR_BAD_URL') {
+    void reply.code(400).send({ error: 'invalid_request', message: 'The URL is not valid (broken percent-encoding).' });
+  } else {
+    void reply.code(500).send({ error: 'internal', message: 'Something went wrong on our side.' });
+  }
+}
+
+/**
+ * Answers what Node's HTTP parser refused (a control character in a header, a malformed request line,
+ * headers too large, a request that never finished) in the contract's shape, then closes the connection:
+ * after a parse error the rest of the stream cannot be trusted.
+ */
+export function answerClientError(error: Error & { code?: string; reason?: unknown }, socket: Duplex): void {
+  // A reset connection has no one left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const message =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'The request headers are too large.'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'The request did not arrive in time.'
+        : `The request is not valid HTTP${typeof error.reason === 'string' ? ` (${error.reason})` : ''}.`;
+  const body = JSON.stringify({ error: 'invalid_request', message } satisfies ErrorBody);
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(
+    'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
 }

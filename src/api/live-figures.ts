@@ -1,9 +1,6 @@
 import type { EventId, EventState } from '../claim.ts';
-import { countCoupons } from '../store/coupons.ts';
-import type { Database } from '../store/database.ts';
-import { countFailedClaimsByState, type FailedClaimCounts } from '../store/failed-claim-reports.ts';
-import { gateKeys, outboxGroup } from '../gate/keys.ts';
-import type { GateRedis } from '../gate/redis.ts';
+import type { FailedClaimCounts, Store } from '../store/store.ts';
+import type { Gate } from '../gate/gate.ts';
 import type { ClaimTally, OutcomeCounts } from './claim-tally.ts';
 import type { EventCatalog } from './event-catalog.ts';
 import { stateOf } from './event-views.ts';
@@ -41,8 +38,8 @@ export interface EventReading {
 }
 
 export interface LiveFiguresDeps {
-  db: Database;
-  redis: GateRedis;
+  store: Store;
+  gate: Gate;
   catalog: EventCatalog;
   tally: ClaimTally;
   kafkaLag?: KafkaLag | undefined;
@@ -60,21 +57,10 @@ const settle = async <T>(what: string, trouble: string[], read: () => Promise<T>
 };
 
 /** Reads everything the dashboard shows of one event, each store on its own so one outage hides only its figures. */
-export function createLiveFigures({ db, redis, catalog, tally, kafkaLag }: LiveFiguresDeps) {
+export function createLiveFigures({ store, gate, catalog, tally, kafkaLag }: LiveFiguresDeps) {
   async function readOutbox(eventId: EventId): Promise<OutboxFigures> {
-    const key = gateKeys(eventId).outbox;
-    const [length, groups] = await Promise.all([
-      redis.xLen(key),
-      // XINFO GROUPS fails on a stream that does not exist yet (no claim admitted).
-      redis.xInfoGroups(key).catch(() => []),
-    ]);
-    const group = groups.find((g) => String(g.name) === outboxGroup);
-    if (!group) return { backlog: length, pending: 0 };
-    const pending = Number(group.pending);
-    // Redis cannot count the unread entries after some deletions (lag is null then); the stream's
-    // length is an upper bound, and the relay trims what Kafka acknowledged.
-    const unread = group.lag === null ? Math.max(0, length - pending) : Number(group.lag);
-    return { backlog: unread + pending, pending };
+    const { backlog, pending } = await gate.readOutboxFigures(eventId);
+    return { backlog, pending };
   }
 
   return {
@@ -83,8 +69,8 @@ export function createLiveFigures({ db, redis, catalog, tally, kafkaLag }: LiveF
       const trouble: string[] = [];
       const [figures, issued, failures, outbox, kafka] = await Promise.all([
         settle('Redis', trouble, () => catalog.figuresOf(event)),
-        settle('PostgreSQL', trouble, () => countCoupons(db, eventId)),
-        settle('PostgreSQL', trouble, () => countFailedClaimsByState(db, eventId)),
+        settle('PostgreSQL', trouble, () => store.countCoupons(eventId)),
+        settle('PostgreSQL', trouble, () => store.countFailedClaimsByState(eventId)),
         settle('Redis', trouble, () => readOutbox(eventId)),
         kafkaLag ? kafkaLag.read() : noKafka,
       ]);

@@ -37,7 +37,7 @@ describe('the dashboard stream of an event', () => {
   const admin = { authorization: `Bearer ${adminToken}` };
 
   beforeAll(async () => {
-    app = buildTestApp(t.db, r.redis, { metrics });
+    app = buildTestApp(t.store, r.gate, { metrics });
     baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => app.close());
@@ -120,7 +120,7 @@ describe('the dashboard stream of an event', () => {
 
   it('ends open streams when the server closes, so shutting down never hangs', async () => {
     const id = await createEvent(1);
-    const other = buildTestApp(t.db, r.redis);
+    const other = buildTestApp(t.store, r.gate);
     const url = await other.listen({ port: 0, host: '127.0.0.1' });
     const stream = openStream(`${url}/admin/stream/events/${id}`, admin);
     await waitFor('a frame', () => stream.frames()[0]);

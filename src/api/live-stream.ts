@@ -1,5 +1,5 @@
-import type { EventId } from '../claim.ts';
-import { claimOutcomes, type OutcomeCounts } from './claim-tally.ts';
+import { claimOutcomes, type EventId } from '../claim.ts';
+import type { OutcomeCounts } from './claim-tally.ts';
 import type { EventReading, LiveFigures } from './live-figures.ts';
 
 export interface LiveRates {

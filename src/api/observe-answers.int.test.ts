@@ -16,7 +16,7 @@ describe('log lines', () => {
         done();
       },
     });
-    const app = buildTestApp(t.db, r.redis, { logger: pino({ level }, sink) });
+    const app = buildTestApp(t.store, r.gate, { logger: pino({ level }, sink) });
     const admin = { authorization: `Bearer ${adminToken}` };
     const id = r.eventId();
     try {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { nodeArgsOf, userIdHeader, type BenchEvent, type Design } from './design.ts';
 import { createTopic, deleteTopics } from './kafka-topics.ts';
-import { freePort, spawnNode, waitForHttp } from './processes.ts';
+import { freePort } from '../runtime/ports.ts';
+import { spawnNode, waitForHttp } from './processes.ts';
 import { deleteKeys } from './redis-cleanup.ts';
 
 const contestantsDir = join(import.meta.dirname, 'contestants');

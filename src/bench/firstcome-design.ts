@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { activeEventsKey } from '../gate/keys.ts';
+import { openGate } from '../gate/open-gate.ts';
 import { benchAdminToken, nodeArgsOf, userIdHeader, type BenchEvent, type Design, type DesignSite } from './design.ts';
 import { deleteTopics } from './kafka-topics.ts';
-import { freePort, spawnNode, waitForHttp, type ServerProcess } from './processes.ts';
-import { deleteKeys, removeMember } from './redis-cleanup.ts';
+import { freePort } from '../runtime/ports.ts';
+import { spawnNode, waitForHttp, type ServerProcess } from './processes.ts';
 
 /** The real service: `firstcome serve`, `relay` and `worker` as separate processes, default settings. */
 export const firstcomeDesign: Design = {
@@ -35,8 +35,12 @@ export const firstcomeDesign: Design = {
     const processes: ServerProcess[] = [];
     const stop = async () => {
       await Promise.all(processes.map((p) => p.stop()));
-      for (const id of events) await deleteKeys(site.redisUrl, `fc:{${id}}:*`);
-      await removeMember(site.redisUrl, activeEventsKey, events);
+      const gate = await openGate({ url: site.redisUrl }, () => undefined);
+      try {
+        await gate.deleteEvents(events);
+      } finally {
+        await gate.close();
+      }
       await deleteTopics(site.kafkaBrokers, [site.topic]);
     };
     try {

@@ -14,21 +14,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
-import { sql } from 'kysely';
 import pg from 'pg';
 import type { AdmittedClaim } from '../claim.ts';
 import { loadConfig } from '../config.ts';
-import { createDatabase, ensureDatabaseExists, type Database } from '../store/database.ts';
-import { insertEvent } from '../store/events.ts';
-import { migrateToLatest } from '../store/migrate.ts';
-import { createGate } from '../gate/gate.ts';
-import { connectRedis, createRedis, type GateRedis } from '../gate/redis.ts';
+import { createStore, ensureDatabaseExists, type Store } from '../store/store.ts';
+import { type GateHandle, openGate } from '../gate/open-gate.ts';
 import { encodeClaim } from '../kafka/claim-codec.ts';
 import { ensureClaimsTopic } from '../kafka/claims-topic.ts';
+import { freePort } from '../runtime/ports.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const { values: args } = parseArgs({
@@ -58,13 +54,6 @@ const databaseUrl = (() => {
   return url.toString();
 })();
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number) => Number((ms / 1000).toFixed(2));
 
@@ -83,20 +72,19 @@ function spawnRole(role: 'relay' | 'worker', env: Record<string, string>): Child
   });
 }
 
-const countCoupons = async (db: Database) =>
-  (
-    await db
-      .selectFrom('coupons')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow()
-  ).n;
+const countCoupons = (store: Store) => store.countCoupons(names.eventId);
 
 /** Rows per second between the first and the last batch's commit, from issued_at (the transaction time). */
-async function writeRate(db: Database) {
-  const row = await sql<{ first: Date; last: Date; firstBatch: number }>`
-    SELECT min(issued_at) AS first, max(issued_at) AS last,
-           count(*) FILTER (WHERE issued_at = (SELECT min(issued_at) FROM coupons))::int AS "firstBatch"
-    FROM coupons`.execute(db);
+async function writeRate() {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const row = await client
+    .query<{ first: Date; last: Date; firstBatch: number }>(
+      `SELECT min(issued_at) AS first, max(issued_at) AS last,
+              count(*) FILTER (WHERE issued_at = (SELECT min(issued_at) FROM coupons))::int AS "firstBatch"
+       FROM coupons`,
+    )
+    .finally(() => client.end());
   const { first, last, firstBatch } = row.rows[0]!;
   const spanMs = last.getTime() - first.getTime();
   return {
@@ -116,13 +104,13 @@ async function main() {
   );
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
   const roles: ChildProcess[] = [];
-  let redis: GateRedis | undefined;
-  let db: Database | undefined;
+  let gate: GateHandle | undefined;
+  let store: Store | undefined;
   try {
     await ensureDatabaseExists(databaseUrl);
-    db = createDatabase({ url: databaseUrl, poolSize: 2 });
-    await migrateToLatest(db);
-    const event = await insertEvent(db, {
+    store = createStore({ url: databaseUrl, poolSize: 2 });
+    await store.migrate();
+    const event = await store.insertEvent({
       id: names.eventId,
       name: 'drain',
       stock: claims,
@@ -140,8 +128,8 @@ async function main() {
       ...(args['batch-size'] ? { WORKER_BATCH_SIZE: args['batch-size'] } : {}),
     };
     await until('the private Redis', async () => {
-      redis ??= await connectRedis(createRedis({ url: redisUrl }), () => undefined).catch(() => undefined);
-      return redis !== undefined;
+      gate ??= await openGate({ url: redisUrl }, () => undefined).catch(() => undefined);
+      return gate !== undefined;
     });
 
     if (mode === 'worker') {
@@ -169,8 +157,8 @@ async function main() {
       const filledSeconds = seconds(Date.now() - filledAt);
       const startedAt = Date.now();
       for (let i = 0; i < workers; i++) roles.push(spawnRole('worker', env));
-      await until('every coupon', async () => (await countCoupons(db!)) >= claims);
-      const rate = await writeRate(db);
+      await until('every coupon', async () => (await countCoupons(store!)) >= claims);
+      const rate = await writeRate();
       report({
         topicFilledSeconds: filledSeconds,
         spawnToLastCouponSeconds: seconds(Date.now() - startedAt),
@@ -181,30 +169,30 @@ async function main() {
 
     roles.push(spawnRole('relay', env));
     for (let i = 0; i < workers; i++) roles.push(spawnRole('worker', env));
-    const gate = createGate(redis!);
-    await gate.loadEvent(event);
+    const openedGate = gate!;
+    await openedGate.loadEvent(event);
     // One claim through the whole pipeline first: the roles are up, the worker owns its partitions.
-    await gate.admitClaim({ eventId: event.id, userId: 'warm-up', claimId: `warm-up-${suffix}` });
-    await until('the warm-up coupon', async () => (await countCoupons(db!)) === 1, 120_000);
+    await openedGate.admitClaim({ eventId: event.id, userId: 'warm-up', claimId: `warm-up-${suffix}` });
+    await until('the warm-up coupon', async () => (await countCoupons(store!)) === 1, 120_000);
     const admittedFrom = Date.now();
     const inFlight = 512;
     for (let from = 1; from < claims; from += inFlight) {
       const to = Math.min(claims, from + inFlight);
       const batch = [];
       for (let i = from; i < to; i++) {
-        batch.push(gate.admitClaim({ eventId: event.id, userId: `u${i}`, claimId: `c${suffix}-${i}` }));
+        batch.push(openedGate.admitClaim({ eventId: event.id, userId: `u${i}`, claimId: `c${suffix}-${i}` }));
       }
       await Promise.all(batch);
     }
     const admittedUntil = Date.now();
-    await until('every coupon', async () => (await countCoupons(db!)) >= claims);
+    await until('every coupon', async () => (await countCoupons(store!)) >= claims);
     const landedAt = Date.now();
     report({
       admissionSeconds: seconds(admittedUntil - admittedFrom),
       admissionsPerSec: Math.round((claims - 1) / ((admittedUntil - admittedFrom) / 1000)),
       lastAdmissionToLastCouponSeconds: seconds(landedAt - admittedUntil),
       firstAdmissionToLastCouponSeconds: seconds(landedAt - admittedFrom),
-      workerWrite: await writeRate(db),
+      workerWrite: await writeRate(),
     });
   } finally {
     await Promise.all(
@@ -215,9 +203,9 @@ async function main() {
           ),
       ),
     );
-    redis?.destroy();
+    await gate?.close();
     redisServer.kill('SIGKILL');
-    await db?.destroy();
+    await store?.destroy();
     const adminUrl = new URL(databaseUrl);
     adminUrl.pathname = '/postgres';
     const admin = new pg.Client({ connectionString: adminUrl.toString() });

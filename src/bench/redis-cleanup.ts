@@ -15,16 +15,3 @@ export async function deleteKeys(redisUrl: string, pattern: string): Promise<num
     redis.destroy();
   }
 }
-
-/** Removes an event id from a set (firstcome's list of active events). */
-export async function removeMember(redisUrl: string, key: string, members: string[]): Promise<void> {
-  if (members.length === 0) return;
-  const redis = createClient({ url: redisUrl });
-  redis.on('error', () => undefined);
-  await redis.connect();
-  try {
-    await redis.sRem(key, members);
-  } finally {
-    redis.destroy();
-  }
-}

@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from '../config.ts';
 import { isAppError } from '../errors.ts';
+import { parseFlags } from './flags.ts';
 
 const usage = `Usage: firstcome <command>
 
@@ -26,8 +27,11 @@ const commands: Record<string, Command> = {
   relay: async (config) => (await import('../roles/relay.ts')).runRelay(config),
   worker: async (config) => (await import('../roles/worker.ts')).runWorker(config),
   migrate: async (config) => (await import('../roles/migrate.ts')).runMigrate(config),
-  retry: async (config, args) => (await import('../roles/retry.ts')).runRetry(config, args),
-  reconcile: async (config, args) => (await import('../roles/reconcile.ts')).runReconcile(config, args),
+  retry: async (config, args) => {
+    parseFlags('retry', args, {});
+    await (await import('../roles/retry.ts')).runRetry(config);
+  },
+  reconcile: async (config, args) => (await import('./commands/reconcile.ts')).runReconcileCommand(config, args),
   bench: async (config, args) => (await import('../bench/bench.ts')).runBench(config, args),
   events: async (config, args) => (await import('./commands/events.ts')).runEvents(config, args),
   failed: async (config, args) => (await import('./commands/failed.ts')).runFailed(config, args),

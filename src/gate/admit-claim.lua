@@ -1,7 +1,7 @@
 --[[ admit-claim: admit one claim if the event is open, stock remains and the user is under the limit;
   numbering and the outbox entry happen in the same atomic step, so an admission is never half-made.
   KEYS[1] event (hash: stock, admitted, seq, perUserLimit, startsAtMs, endsAtMs; endsAtMs 0 = no end)
-  KEYS[2] users (hash: userId -> "claimId:slot:seq,..." of the claims the user holds)
+  KEYS[2] users (hash: userId -> "claimId:slot:seq,..." of the claims the user holds; see held-claims.lua)
   KEYS[3] outbox (stream of admitted claims, drained by the relay)
   KEYS[4] returned (list of tickets given back by claims that can never be issued)
   ARGV[1] userId  ARGV[2] claimId
@@ -15,21 +15,20 @@ local endsAtMs = tonumber(ev[5])
 if endsAtMs > 0 and nowMs >= endsAtMs then return {'ENDED'} end
 if tonumber(ev[2]) >= tonumber(ev[1]) then return {'SOLD_OUT'} end
 
-local held = redis.call('HGET', KEYS[2], ARGV[1])
-local count, used = 0, {}
-if held then
-  for slot in string.gmatch(held, ':(%d+):') do
-    count = count + 1
-    used[tonumber(slot)] = true
-  end
-end
-if count >= tonumber(ev[3]) then return {'LIMIT_REACHED'} end
+local held = readHeldClaims(KEYS[2], ARGV[1])
+if #held >= tonumber(ev[3]) then return {'LIMIT_REACHED'} end
 -- The lowest free slot, so a slot given back by a failed claim is used again.
+local used = {}
+for _, entry in ipairs(held) do
+  local _, heldSlot = parseHeldClaim(entry)
+  if heldSlot then used[heldSlot] = true end
+end
 local slot = 1
 while used[slot] do slot = slot + 1 end
 
 local seq = tonumber(redis.call('LPOP', KEYS[4]) or redis.call('HINCRBY', KEYS[1], 'seq', 1))
 redis.call('HINCRBY', KEYS[1], 'admitted', 1)
-redis.call('HSET', KEYS[2], ARGV[1], (held and (held .. ',') or '') .. ARGV[2] .. ':' .. slot .. ':' .. seq)
+held[#held + 1] = formatHeldClaim(ARGV[2], slot, seq)
+writeHeldClaims(KEYS[2], ARGV[1], held)
 redis.call('XADD', KEYS[3], '*', 'claimId', ARGV[2], 'userId', ARGV[1], 'seq', seq, 'slot', slot, 'admittedAtMs', nowMs)
 return {'ADMITTED', seq, slot}

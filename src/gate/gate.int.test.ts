@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { EventDefinition } from '../claim.ts';
+import { claimFieldNames, type EventDefinition } from '../claim.ts';
 import { randomId, useRedis } from '../../test/harness.ts';
 import { type Admission, createGate } from './gate.ts';
-import { gateKeys } from './keys.ts';
+import { activeEventsKey, gateKeys } from './keys.ts';
+import { createGateHandle } from './open-gate.ts';
+import { createOutboxConsumer } from './outbox.ts';
 
 const anEvent = (id: string, overrides: Partial<EventDefinition> = {}): EventDefinition => ({
   id,
@@ -95,6 +97,43 @@ describe('gate', () => {
     ]);
     await gate.loadEvent(anEvent(eventId, { stock: 2 }), { maxSeq: 2, admitted: 2, claimsByUser });
     expect(await gate.admitClaim({ eventId, userId: 'u3', claimId: randomId('c') })).toEqual({ kind: 'SOLD_OUT' });
+  });
+
+  it('writes the claim it admits or re-drives to the outbox in the claim record, and nothing else', async () => {
+    const gate = createGate(r.redis);
+    const eventId = r.eventId();
+    await gate.loadEvent(anEvent(eventId, { perUserLimit: 2 }));
+    await gate.admitClaim({ eventId, userId: 'alice', claimId: randomId('c') });
+    const claimId = randomId('c');
+    const before = Date.now();
+    const admission = await gate.admitClaim({ eventId, userId: 'alice', claimId });
+    const after = Date.now();
+    if (admission.kind !== 'ADMITTED') throw new Error(`alice was not admitted: ${admission.kind}`);
+    expect(await gate.redriveClaim({ eventId, userId: 'alice', claimId })).toBe(true);
+
+    // The key carries the event; every other field of the record is in the entry, in record order.
+    const raw = (await r.redis.xRange(gateKeys(eventId).outbox, '-', '+')) ?? [];
+    for (const { message } of raw) expect(Object.keys(message)).toEqual(claimFieldNames.filter((f) => f !== 'eventId'));
+    const consumer = createOutboxConsumer(r.redis, { consumerName: 'test', batchSize: 10, claimIdleMs: 60_000 });
+    const [, admitted, redriven] = (await consumer.readNew(eventId)).map((entry) => entry.claim);
+    const claim = { claimId, eventId, userId: 'alice', seq: admission.seq, slot: admission.slot };
+    expect(claim).toMatchObject({ seq: 2, slot: 2 });
+    expect(admitted).toEqual({ ...claim, admittedAtMs: expect.any(Number) });
+    expect(admitted?.admittedAtMs).toBeGreaterThanOrEqual(before);
+    expect(admitted?.admittedAtMs).toBeLessThanOrEqual(after);
+    // A re-drive carries the time of the re-drive: the gate keeps no admission time per claim.
+    expect(redriven).toEqual({ ...claim, admittedAtMs: expect.any(Number) });
+    expect(redriven?.admittedAtMs).toBeGreaterThanOrEqual(after);
+  });
+
+  it('forgets deleted events entirely', async () => {
+    const gate = createGate(r.redis);
+    const eventId = r.eventId();
+    await gate.loadEvent(anEvent(eventId));
+    await gate.admitClaim({ eventId, userId: 'u', claimId: randomId('c') });
+    await createGateHandle(r.redis).deleteEvents([eventId]);
+    expect(await r.redis.exists(Object.values(gateKeys(eventId)))).toBe(0);
+    expect(await r.redis.sIsMember(activeEventsKey, eventId)).toBe(0);
   });
 
   it('reuses a returned ticket and slot, once', async () => {

@@ -1,7 +1,13 @@
 import type { EventDefinition, EventId, IssuedTickets, UserId } from '../claim.ts';
 import { AppError } from '../errors.ts';
+import { type GateChange, publishGateChange } from './gate-changes.ts';
+import { formatHeldClaim, formatHeldClaims, type HeldClaim, parseHeldClaims } from './held-claims.ts';
 import { activeEventsKey, gateKeys } from './keys.ts';
+import { type OutboxContents, type OutboxFigures, readOutboxContents, readOutboxFigures } from './outbox.ts';
 import type { GateRedis } from './redis.ts';
+
+export type { HeldClaim } from './held-claims.ts';
+export type { OutboxContents, OutboxFigures } from './outbox.ts';
 
 export type Rejection = 'SOLD_OUT' | 'LIMIT_REACHED' | 'NOT_STARTED' | 'ENDED' | 'NO_EVENT';
 export type Admission = { kind: 'ADMITTED'; seq: number; slot: number } | { kind: Rejection };
@@ -26,13 +32,6 @@ export interface GateFigures {
   endsAtMs: number;
 }
 
-/** A claim the gate admitted and still counts against the stock and the user's limit. */
-export interface HeldClaim {
-  claimId: string;
-  slot: number;
-  seq: number;
-}
-
 /** A held claim with its user: what reconcile compares with the database. */
 export interface UserTicket extends HeldClaim {
   userId: UserId;
@@ -47,13 +46,6 @@ export interface GateTickets {
   returned: number[];
 }
 
-/** The claims waiting in an event's outbox for the relay, and when the event last admitted one. */
-export interface OutboxContents {
-  claimIds: Set<string>;
-  /** From the stream's last id; undefined when the event has no outbox (never admitted, or Redis lost it). */
-  lastAdmissionMs: number | undefined;
-}
-
 /** What repair-event left in the gate. */
 export interface RepairedFigures {
   admitted: number;
@@ -61,14 +53,6 @@ export interface RepairedFigures {
   /** Tickets within stock that no claim holds, ready for the next admissions. */
   returned: number;
 }
-
-const entryOf = (ticket: HeldClaim) => `${ticket.claimId}:${ticket.slot}:${ticket.seq}`;
-
-const parseHeld = (held: string): HeldClaim[] =>
-  held.split(',').map((entry) => {
-    const [, claimId = '', slot, seq] = /^(.*):(\d+):(\d+)$/.exec(entry) ?? [];
-    return { claimId, slot: Number(slot), seq: Number(seq) };
-  });
 
 /** The admission window the gate enforces: a close ends it as an end time does. */
 export const windowOf = (event: EventDefinition) => {
@@ -111,10 +95,7 @@ export function createGate(redis: GateRedis) {
     async loadEvent(event: EventDefinition, issued?: IssuedTickets): Promise<boolean> {
       const k = gateKeys(event.id);
       const { startsAtMs, endsAtMs } = windowOf(event);
-      const users = [...(issued?.claimsByUser ?? [])].flatMap(([userId, claims]) => [
-        userId,
-        claims.map((c) => `${c.claimId}:${c.slot}:${c.seq}`).join(','),
-      ]);
+      const users = [...(issued?.claimsByUser ?? [])].flatMap(([userId, claims]) => [userId, formatHeldClaims(claims)]);
       const args = [event.stock, event.perUserLimit, startsAtMs, endsAtMs, issued?.maxSeq ?? 0, issued?.admitted ?? 0];
       const seeded = await call(`seed-event for event ${event.id}`, async () => {
         const result = await redis.seedEvent([k.event, k.users], [...args, ...users]);
@@ -154,7 +135,7 @@ export function createGate(redis: GateRedis) {
 
     async listHeldClaims(eventId: EventId, userId: UserId): Promise<HeldClaim[]> {
       const held = await call(`claims of user in event ${eventId}`, () => redis.hGet(gateKeys(eventId).users, userId));
-      return held ? parseHeld(held) : [];
+      return held ? parseHeldClaims(held) : [];
     },
 
     async readTickets(eventId: EventId): Promise<GateTickets> {
@@ -166,7 +147,7 @@ export function createGate(redis: GateRedis) {
         do {
           const page = await redis.hScan(k.users, cursor, { COUNT: 1000 });
           for (const { field, value } of page.entries) {
-            held.push(...parseHeld(value).map((claim) => ({ ...claim, userId: field })));
+            held.push(...parseHeldClaims(value).map((claim) => ({ ...claim, userId: field })));
           }
           cursor = String(page.cursor);
         } while (cursor !== '0');
@@ -179,22 +160,12 @@ export function createGate(redis: GateRedis) {
     },
 
     async readOutbox(eventId: EventId): Promise<OutboxContents> {
-      const { outbox } = gateKeys(eventId);
-      return call(`outbox of event ${eventId}`, async () => {
-        const claimIds = new Set<string>();
-        if ((await redis.exists(outbox)) === 0) return { claimIds, lastAdmissionMs: undefined };
-        const info = (await redis.xInfoStream(outbox)) as unknown as Record<string, unknown>;
-        const lastId = info['last-generated-id'];
-        let start = '-';
-        for (;;) {
-          const page = (await redis.xRange(outbox, start, '+', { COUNT: 1000 })) ?? [];
-          for (const entry of page) if (entry.message.claimId) claimIds.add(entry.message.claimId);
-          const last = page.at(-1);
-          if (!last || page.length < 1000) break;
-          start = `(${last.id}`;
-        }
-        return { claimIds, lastAdmissionMs: typeof lastId === 'string' ? Number(lastId.split('-')[0]) : undefined };
-      });
+      return call(`outbox of event ${eventId}`, () => readOutboxContents(redis, eventId));
+    },
+
+    /** The outbox in numbers: its length, the claims waiting for Kafka, and how many of those a relay has read. */
+    async readOutboxFigures(eventId: EventId): Promise<OutboxFigures> {
+      return call(`outbox figures of event ${eventId}`, () => readOutboxFigures(redis, eventId));
     },
 
     /** Puts a held claim back in the outbox; returns false when the user no longer holds it. */
@@ -226,7 +197,7 @@ export function createGate(redis: GateRedis) {
         endsAtMs,
         changes.drop.length,
         ...changes.drop.flatMap((d) => [d.userId, d.claimId]),
-        ...changes.hold.flatMap((h) => [h.userId, entryOf(h)]),
+        ...changes.hold.flatMap((h) => [h.userId, formatHeldClaim(h)]),
       ];
       const reply = await call(`repair-event for event ${event.id}`, async () => {
         const result = await redis.repairEvent([k.event, k.users, k.returned], args);
@@ -238,6 +209,11 @@ export function createGate(redis: GateRedis) {
         return { admitted, seq, returned };
       }
       throw new AppError('GATE_BAD_REPLY', `repair-event returned ${JSON.stringify(reply)} for event ${event.id}`);
+    },
+
+    /** Tells every API process of a close or a restock, for its verdict cache (see subscribeGateChanges). */
+    async publishChange(change: GateChange): Promise<void> {
+      await call(`the ${change.kind} notice for event ${change.eventId}`, () => publishGateChange(redis, change));
     },
 
     async ping(): Promise<void> {

@@ -2,9 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, createCluster, defineScript, type RedisClientType, type RedisClusterType } from 'redis';
 
-const luaScript = (file: string, keys: number) =>
+const readLua = (file: string) => readFileSync(join(import.meta.dirname, file), 'utf8');
+
+/** held-claims.lua's functions, put before each script that reads or writes a user's held claims. */
+const heldClaimsLua = readLua('held-claims.lua');
+
+const luaScript = (file: string, keys: number, prelude = '') =>
   defineScript({
-    SCRIPT: readFileSync(join(import.meta.dirname, file), 'utf8'),
+    SCRIPT: prelude + readLua(file),
     NUMBER_OF_KEYS: keys,
     parseCommand(parser, keyNames: string[], args: Array<string | number>) {
       for (const key of keyNames) parser.pushKey(key);
@@ -15,12 +20,12 @@ const luaScript = (file: string, keys: number) =>
 
 /** Loaded once and called by SHA; node-redis falls back to EVAL (which caches the script) on NOSCRIPT. */
 const gateScripts = {
-  admitClaim: luaScript('admit-claim.lua', 4),
+  admitClaim: luaScript('admit-claim.lua', 4, heldClaimsLua),
   seedEvent: luaScript('seed-event.lua', 2),
   endEvent: luaScript('end-event.lua', 1),
-  returnTicket: luaScript('return-ticket.lua', 3),
-  redriveClaim: luaScript('redrive-claim.lua', 2),
-  repairEvent: luaScript('repair-event.lua', 3),
+  returnTicket: luaScript('return-ticket.lua', 3, heldClaimsLua),
+  redriveClaim: luaScript('redrive-claim.lua', 2, heldClaimsLua),
+  repairEvent: luaScript('repair-event.lua', 3, heldClaimsLua),
 };
 
 type GateScripts = typeof gateScripts;

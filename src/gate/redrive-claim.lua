@@ -5,10 +5,8 @@
   KEYS[1] users  KEYS[2] outbox
   ARGV[1] userId  ARGV[2] claimId
   Returns 1 when re-driven, 0 when the user does not hold the claim. ]]
-local held = redis.call('HGET', KEYS[1], ARGV[1])
-if not held then return 0 end
-for entry in string.gmatch(held, '[^,]+') do
-  local claimId, slot, seq = string.match(entry, '^(.*):(%d+):(%d+)$')
+for _, entry in ipairs(readHeldClaims(KEYS[1], ARGV[1])) do
+  local claimId, slot, seq = parseHeldClaim(entry)
   if claimId == ARGV[2] then
     -- The gate keeps no admission time per claim: the entry carries the re-drive time instead.
     local t = redis.call('TIME')

@@ -20,40 +20,29 @@ else
 end
 redis.call('HSET', KEYS[1], 'stock', ARGV[1], 'perUserLimit', ARGV[2])
 
-local function entriesOf(userId)
-  local held = redis.call('HGET', KEYS[2], userId)
-  local entries = {}
-  if held then for entry in string.gmatch(held, '[^,]+') do entries[#entries + 1] = entry end end
-  return entries
-end
-local function store(userId, entries)
-  if #entries == 0 then redis.call('HDEL', KEYS[2], userId) else redis.call('HSET', KEYS[2], userId, table.concat(entries, ',')) end
-end
-local function claimIdOf(entry) return string.match(entry, '^(.*):%d+:%d+$') end
-
 local dead = tonumber(ARGV[5])
 for i = 6, 5 + 2 * dead, 2 do
   local kept = {}
-  for _, entry in ipairs(entriesOf(ARGV[i])) do
-    if claimIdOf(entry) ~= ARGV[i + 1] then kept[#kept + 1] = entry end
+  for _, entry in ipairs(readHeldClaims(KEYS[2], ARGV[i])) do
+    if parseHeldClaim(entry) ~= ARGV[i + 1] then kept[#kept + 1] = entry end
   end
-  store(ARGV[i], kept)
+  writeHeldClaims(KEYS[2], ARGV[i], kept)
 end
 for i = 6 + 2 * dead, #ARGV, 2 do
-  local entries = entriesOf(ARGV[i])
-  local wanted = claimIdOf(ARGV[i + 1])
+  local entries = readHeldClaims(KEYS[2], ARGV[i])
+  local wanted = parseHeldClaim(ARGV[i + 1])
   local found = false
-  for _, entry in ipairs(entries) do if claimIdOf(entry) == wanted then found = true end end
+  for _, entry in ipairs(entries) do if parseHeldClaim(entry) == wanted then found = true end end
   if not found then
     entries[#entries + 1] = ARGV[i + 1]
-    store(ARGV[i], entries)
+    writeHeldClaims(KEYS[2], ARGV[i], entries)
   end
 end
 
 local admitted, highest, taken = 0, 0, {}
 for _, held in ipairs(redis.call('HVALS', KEYS[2])) do
-  for entry in string.gmatch(held, '[^,]+') do
-    local ticket = tonumber(string.match(entry, ':(%d+)$'))
+  for _, entry in ipairs(splitHeldClaims(held)) do
+    local _, _, ticket = parseHeldClaim(entry)
     admitted = admitted + 1
     taken[ticket] = true
     highest = math.max(highest, ticket)

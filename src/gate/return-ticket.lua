@@ -3,15 +3,13 @@
   KEYS[1] event  KEYS[2] users  KEYS[3] returned
   ARGV[1] userId  ARGV[2] claimId  ARGV[3] seq
   Returns 1 when returned, 0 when the claim was not held. ]]
-local held = redis.call('HGET', KEYS[2], ARGV[1])
-if not held then return 0 end
 local kept = {}
 local found = false
-for entry in string.gmatch(held, '[^,]+') do
-  if string.sub(entry, 1, #ARGV[2] + 1) == ARGV[2] .. ':' then found = true else kept[#kept + 1] = entry end
+for _, entry in ipairs(readHeldClaims(KEYS[2], ARGV[1])) do
+  if parseHeldClaim(entry) == ARGV[2] then found = true else kept[#kept + 1] = entry end
 end
 if not found then return 0 end
-if #kept == 0 then redis.call('HDEL', KEYS[2], ARGV[1]) else redis.call('HSET', KEYS[2], ARGV[1], table.concat(kept, ',')) end
+writeHeldClaims(KEYS[2], ARGV[1], kept)
 redis.call('RPUSH', KEYS[3], ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'admitted', -1)
 return 1

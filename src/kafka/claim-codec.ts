@@ -1,4 +1,4 @@
-import type { AdmittedClaim } from '../claim.ts';
+import { type AdmittedClaim, type ClaimField, claimFieldNames, claimRecordFields } from '../claim.ts';
 
 /** A message the worker cannot turn into a claim; `claimId` is set when the message names one. */
 export interface PoisonMessage {
@@ -11,23 +11,21 @@ export interface PoisonMessage {
 export type DecodedMessage = { kind: 'claim'; claim: AdmittedClaim } | ({ kind: 'poison' } & PoisonMessage);
 
 /** The Kafka record of an admitted claim: key = user id (a user's claims stay in order), value = JSON. */
-export const encodeClaim = (claim: AdmittedClaim): { key: string; value: string } => ({
-  key: claim.userId,
-  value: JSON.stringify({
-    claimId: claim.claimId,
-    eventId: claim.eventId,
-    userId: claim.userId,
-    seq: claim.seq,
-    slot: claim.slot,
-    admittedAtMs: claim.admittedAtMs,
-  }),
-});
+export function encodeClaim(claim: AdmittedClaim): { key: string; value: string } {
+  const value: Partial<Record<ClaimField, string | number>> = {};
+  for (const name of claimFieldNames) value[name] = claim[name];
+  return { key: claim.userId, value: JSON.stringify(value) };
+}
 
-// PostgreSQL text cannot hold NUL: such a field would fail every insert of its batch, not just its own.
-const isText = (value: unknown): value is string =>
-  typeof value === 'string' && value.length > 0 && !value.includes('\u0000');
-const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 1;
-const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+type FieldKind = (typeof claimRecordFields)[ClaimField];
+
+/** A check per kind of field; each field of the record is checked by the check of its kind. */
+const isValidOf: Record<FieldKind, (value: unknown) => boolean> = {
+  // PostgreSQL text cannot hold NUL: such a field would fail every insert of its batch, not just its own.
+  text: (value) => typeof value === 'string' && value.length > 0 && !value.includes('\u0000'),
+  count: (value) => Number.isSafeInteger(value) && (value as number) >= 1,
+  time: (value) => typeof value === 'number' && Number.isFinite(value),
+};
 
 /** Checks every field: a message that fails is poison, never a coupon with a guessed value. */
 export function decodeClaim(value: Buffer | string | undefined): DecodedMessage {
@@ -41,24 +39,20 @@ export function decodeClaim(value: Buffer | string | undefined): DecodedMessage 
     return { kind: 'poison', partial: {}, reason: 'not a JSON object' };
   }
   const fields = parsed as Record<string, unknown>;
-  const partial: Partial<AdmittedClaim> = {};
+  const partial: Partial<Record<ClaimField, unknown>> = {};
   const wrong: string[] = [];
-  const pick = <K extends keyof AdmittedClaim>(name: K, isValid: (v: unknown) => v is AdmittedClaim[K]) => {
+  for (const name of claimFieldNames) {
     const field = fields[name];
-    if (isValid(field)) partial[name] = field;
+    if (isValidOf[claimRecordFields[name]](field)) partial[name] = field;
     else wrong.push(name);
-  };
-  pick('claimId', isText);
-  pick('eventId', isText);
-  pick('userId', isText);
-  pick('seq', isCount);
-  pick('slot', isCount);
-  pick('admittedAtMs', isTime);
-  if (wrong.length === 0) return { kind: 'claim', claim: partial as AdmittedClaim };
+  }
+  // Every field in `checked` passed the check of its kind, so it holds the type of its kind.
+  const checked = partial as Partial<AdmittedClaim>;
+  if (wrong.length === 0) return { kind: 'claim', claim: checked as AdmittedClaim };
   return {
     kind: 'poison',
-    ...(partial.claimId === undefined ? {} : { claimId: partial.claimId }),
-    partial,
+    ...(checked.claimId === undefined ? {} : { claimId: checked.claimId }),
+    partial: checked,
     reason: `missing or invalid ${wrong.join(', ')}`,
   };
 }

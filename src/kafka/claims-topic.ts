@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin } from '@platformatic/kafka';
+import { retryUntil } from '../runtime/run-loop.ts';
 import { kafkaClientOptions, type KafkaTarget } from './kafka-options.ts';
 
 const isTopicTaken = (error: unknown) =>
@@ -33,16 +33,13 @@ export async function ensureClaimsTopic(target: KafkaTarget, partitions: number)
 export async function waitForClaimsTopic(
   target: KafkaTarget,
   partitions: number,
-  { signal, onRetry }: { signal: AbortSignal; onRetry: (error: unknown, attempt: number) => void },
+  { signal, onFailureStreak }: { signal: AbortSignal; onFailureStreak: (error: unknown) => void },
 ): Promise<boolean> {
-  for (let attempt = 1; !signal.aborted; attempt++) {
-    try {
-      await ensureClaimsTopic(target, partitions);
-      return true;
-    } catch (error) {
-      onRetry(error, attempt);
-      await sleep(Math.min(250 * 2 ** attempt, 5000), undefined, { signal }).catch(() => undefined);
-    }
-  }
-  return false;
+  if (signal.aborted) return false;
+  const result = await retryUntil(() => ensureClaimsTopic(target, partitions), {
+    signal,
+    backoffMs: (failures) => Math.min(500 * 2 ** failures, 5000),
+    onFailureStreak,
+  });
+  return result.isDone;
 }

@@ -3,14 +3,11 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, randomId, startPrivateRedis, useKafkaTopics, waitFor } from '../../test/harness.ts';
 import type { AdmittedClaim } from '../claim.ts';
-import { createGate } from '../gate/gate.ts';
-import { gateKeys, outboxGroup } from '../gate/keys.ts';
-import { connectRedis, createRedis, type GateRedis } from '../gate/redis.ts';
+import { type GateHandle, openGate } from '../gate/open-gate.ts';
 import { ensureClaimsTopic } from '../kafka/claims-topic.ts';
 import { decodeClaim } from '../kafka/claim-codec.ts';
 import { createMetrics } from '../metrics.ts';
 import { createClaimProducer } from './claim-producer.ts';
-import { createOutboxReader } from './outbox-reader.ts';
 import { createRelay } from './relay.ts';
 
 const brokers = ['127.0.0.1:9092'];
@@ -42,31 +39,30 @@ async function readTopic(topic: string, count: number): Promise<Array<{ key: str
 describe('relay', () => {
   const topics = useKafkaTopics();
   let privateRedis: Awaited<ReturnType<typeof startPrivateRedis>>;
-  let redis: GateRedis;
+  let gate: GateHandle;
 
   beforeAll(async () => {
     // Its own Redis: a relay drains every active event, and the shared one holds other engineers' events.
     privateRedis = await startPrivateRedis();
-    redis = await connectRedis(createRedis({ url: privateRedis.url }), () => undefined);
+    gate = await openGate({ url: privateRedis.url }, () => undefined);
   });
   afterAll(async () => {
-    redis?.destroy();
+    await gate?.close();
     await privateRedis?.stop();
   });
 
   /** An open event in the gate with `count` admitted claims waiting in its outbox. */
   async function admitClaims(count: number) {
     const eventId = randomId('ev');
-    const gate = createGate(redis);
     const event = { id: eventId, name: 'relay', stock: count, perUserLimit: 1, startsAt: null, endsAt: null };
     await gate.loadEvent({ ...event, closedAt: null, createdAt: new Date() });
     const claimIds = Array.from({ length: count }, () => randomId('c'));
     await Promise.all(claimIds.map((claimId, i) => gate.admitClaim({ eventId, userId: `u${i}`, claimId })));
-    return { eventId, claimIds, outbox: gateKeys(eventId).outbox };
+    return { eventId, claimIds };
   }
 
   function aRelay(topic: string, { consumerName = randomId('relay'), claimIdleMs = 30_000, kafka = brokers } = {}) {
-    const reader = createOutboxReader(redis, { consumerName, batchSize: 50, claimIdleMs });
+    const reader = gate.createOutboxConsumer({ consumerName, batchSize: 50, claimIdleMs });
     const producer = createClaimProducer({ brokers: kafka, topic });
     const relay = createRelay(
       { reader, producer, log, metrics: createMetrics() },
@@ -85,10 +81,10 @@ describe('relay', () => {
   it('publishes every admitted claim keyed by its user, then deletes it from the outbox', async () => {
     const topic = topics.topic();
     await ensureClaimsTopic({ brokers, topic }, 4);
-    const { eventId, claimIds, outbox } = await admitClaims(120);
+    const { eventId, claimIds } = await admitClaims(120);
     const relay = aRelay(topic);
     try {
-      await waitFor('an empty outbox', async () => (await redis.xLen(outbox)) === 0);
+      await waitFor('an empty outbox', async () => (await gate.readOutboxFigures(eventId)).length === 0);
     } finally {
       await relay.stop();
     }
@@ -98,38 +94,38 @@ describe('relay', () => {
       expect(claim).toMatchObject({ eventId, userId: key });
       expect(claim.seq).toBeGreaterThanOrEqual(1);
     }
-    expect((await redis.xPending(outbox, outboxGroup)).pending).toBe(0);
+    expect((await gate.readOutboxFigures(eventId)).pending).toBe(0);
   });
 
   it('takes over and resends entries a relay read and died before acknowledging', async () => {
     const topic = topics.topic();
     await ensureClaimsTopic({ brokers, topic }, 4);
-    const { eventId, claimIds, outbox } = await admitClaims(80);
-    const dead = createOutboxReader(redis, { consumerName: 'dead-relay', batchSize: 1000, claimIdleMs: 30_000 });
+    const { eventId, claimIds } = await admitClaims(80);
+    const dead = gate.createOutboxConsumer({ consumerName: 'dead-relay', batchSize: 1000, claimIdleMs: 30_000 });
     expect(await dead.readNew(eventId)).toHaveLength(80);
-    expect((await redis.xPending(outbox, outboxGroup)).pending).toBe(80);
+    expect((await gate.readOutboxFigures(eventId)).pending).toBe(80);
     const relay = aRelay(topic, { claimIdleMs: 200 });
     try {
-      await waitFor('an empty outbox', async () => (await redis.xLen(outbox)) === 0);
+      await waitFor('an empty outbox', async () => (await gate.readOutboxFigures(eventId)).length === 0);
     } finally {
       await relay.stop();
     }
     const published = await readTopic(topic, 80);
     expect(published.map((p) => p.claim.claimId).sort()).toEqual([...claimIds].sort());
-    expect((await redis.xPending(outbox, outboxGroup)).pending).toBe(0);
+    expect((await gate.readOutboxFigures(eventId)).pending).toBe(0);
   });
 
   it('keeps entries in the outbox, pending, while Kafka does not acknowledge them', async () => {
-    const { outbox } = await admitClaims(30);
+    const { eventId } = await admitClaims(30);
     const relay = aRelay(topics.topic(), { kafka: [`127.0.0.1:${await freePort()}`] });
     try {
       await waitFor(
         'the relay to hold the entries',
-        async () => (await redis.xPending(outbox, outboxGroup)).pending === 30,
+        async () => (await gate.readOutboxFigures(eventId)).pending === 30,
       );
     } finally {
       await relay.stop();
     }
-    expect(await redis.xLen(outbox)).toBe(30);
+    expect((await gate.readOutboxFigures(eventId)).length).toBe(30);
   });
 });

@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AdmittedClaim, EventId } from '../claim.ts';
 import type { Metrics } from '../metrics.ts';
+import { retryUntil, runLoop } from '../runtime/run-loop.ts';
 import type { ClaimProducer } from './claim-producer.ts';
-import type { OutboxEntry, OutboxReader } from './outbox-reader.ts';
+import type { OutboxConsumer, OutboxEntry } from '../gate/outbox.ts';
 
 export interface RelayOptions {
   /** Entries read per event and call; a full batch means more may wait. */
@@ -17,7 +17,7 @@ export interface RelayOptions {
 }
 
 export interface RelayDeps {
-  reader: OutboxReader;
+  reader: OutboxConsumer;
   producer: ClaimProducer;
   log: Logger;
   metrics: Pick<Metrics, 'relayedClaims' | 'relayBacklog' | 'relayLagSeconds'>;
@@ -28,7 +28,6 @@ const backoffMs = (failures: number) => Math.min(100 * 2 ** failures, 2000);
 const busyForMs = 5000;
 /** A log line per this period with something moved: one line per drop, not one per claim. */
 const summaryEveryMs = 10_000;
-const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => undefined);
 
 /**
  * Moves admitted claims from the gate's outbox streams to Kafka, at least once: entries are
@@ -56,10 +55,12 @@ export function createRelay({ reader, producer, log, metrics }: RelayDeps, optio
     if (takeOver) takenOverAt = now;
     // Ended events stay listed; polling only busy ones on every cycle keeps an idle relay cheap.
     const polled = refresh || takeOver ? events : events.filter((e) => now - (busyAt.get(e) ?? -Infinity) < busyForMs);
+    // A take-over cycle reads new entries too: refresh cycles may all be take-over cycles, and an event
+    // that only refresh cycles poll would otherwise never have its new entries read.
+    const readOutbox = async (eventId: EventId) =>
+      takeOver ? [...(await reader.claimStale(eventId)), ...(await reader.readNew(eventId))] : reader.readNew(eventId);
     const results = await Promise.allSettled(
-      polled.map(
-        async (eventId) => [eventId, await (takeOver ? reader.claimStale(eventId) : reader.readNew(eventId))] as const,
-      ),
+      polled.map(async (eventId) => [eventId, await readOutbox(eventId)] as const),
     );
     const read: Array<[EventId, OutboxEntry[]]> = [];
     for (const [i, result] of results.entries()) {
@@ -75,17 +76,13 @@ export function createRelay({ reader, producer, log, metrics }: RelayDeps, optio
 
   /** Retries until Kafka takes the claims; gives up only when the relay stops (the entries stay pending). */
   async function publishUntilAcknowledged(claims: AdmittedClaim[]): Promise<boolean> {
-    for (let failures = 0; ; failures++) {
-      try {
-        await producer.publishClaims(claims);
-        if (failures > 0) log.info({ claims: claims.length }, 'relay: Kafka acknowledged again');
-        return true;
-      } catch (error) {
-        if (failures === 0) log.warn({ err: error }, 'relay: Kafka did not acknowledge; retrying with backoff');
-        if (stopping.signal.aborted) return false;
-        await pause(backoffMs(failures), stopping.signal);
-      }
-    }
+    const published = await retryUntil(() => producer.publishClaims(claims), {
+      signal: stopping.signal,
+      backoffMs,
+      onFailureStreak: (error) => log.warn({ err: error }, 'relay: Kafka did not acknowledge; retrying with backoff'),
+      onRecovered: () => log.info({ claims: claims.length }, 'relay: Kafka acknowledged again'),
+    });
+    return published.isDone;
   }
 
   async function relayOnce(): Promise<number> {
@@ -120,19 +117,17 @@ export function createRelay({ reader, producer, log, metrics }: RelayDeps, optio
       }
       movedSinceSummary = 0;
     }, summaryEveryMs);
-    let failures = 0;
-    while (!stopping.signal.aborted) {
-      try {
+    await runLoop({
+      signal: stopping.signal,
+      step: async () => {
         const moved = await relayOnce();
         movedSinceSummary += moved;
-        if (failures > 0) log.info('relay: outboxes readable again');
-        failures = 0;
-        if (moved === 0) await pause(idlePollMs, stopping.signal);
-      } catch (error) {
-        if (failures === 0) log.warn({ err: error }, 'relay: cycle failed; retrying with backoff');
-        await pause(backoffMs(failures++), stopping.signal);
-      }
-    }
+        return moved === 0 ? idlePollMs : 0;
+      },
+      backoffMs,
+      onFailureStreak: (error) => log.warn({ err: error }, 'relay: cycle failed; retrying with backoff'),
+      onRecovered: () => log.info('relay: outboxes readable again'),
+    });
     clearInterval(summary);
     await reader.leaveGroups().catch((error: unknown) => log.debug({ err: error }, 'relay: leaving groups failed'));
   }

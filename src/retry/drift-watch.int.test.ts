@@ -1,10 +1,9 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { admitOne, deliverClaims, openEvent } from '../../test/tickets.ts';
-import { testConfig, useDatabase, useRedis, waitFor } from '../../test/harness.ts';
-import { gateKeys } from '../gate/keys.ts';
+import { useDatabase, useRedis, waitFor } from '../../test/harness.ts';
 import { createMetrics } from '../metrics.ts';
-import { startDriftWatch } from '../roles/reconcile.ts';
+import { startDriftWatch } from './drift-watch.ts';
 
 describe('startDriftWatch', () => {
   const t = useDatabase();
@@ -12,13 +11,12 @@ describe('startDriftWatch', () => {
 
   it('shows on firstcome_reconcile_drift the coupons a gate that lost its claims does not hold', async () => {
     const eventId = r.eventId();
-    const { gate } = await openEvent(t.db, r.redis, eventId, { stock: 10 });
-    await deliverClaims(t.db, [await admitOne(gate, eventId, 'u1')]);
-    await r.redis.del([gateKeys(eventId).users, gateKeys(eventId).outbox]);
+    const { gate } = await openEvent(t.store, r.gate, eventId, { stock: 10 });
+    await deliverClaims(t.store, [await admitOne(gate, eventId, 'u1')]);
+    await r.loseEvent(eventId, ['users', 'outbox']);
 
     const metrics = createMetrics();
-    const config = testConfig({ DATABASE_URL: t.url, RECONCILE_INTERVAL_MS: '60000' });
-    const watch = startDriftWatch({ config, log: pino({ level: 'silent' }), metrics, db: t.db, redis: r.redis });
+    const watch = startDriftWatch({ log: pino({ level: 'silent' }), metrics, store: t.store, gate: r.gate }, 60_000);
     try {
       const drift = await waitFor('the drift gauge', async () => {
         const values = (await metrics.reconcileDrift.get()).values;

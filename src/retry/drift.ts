@@ -1,5 +1,5 @@
 import type { EventDefinition, EventId, UserId } from '../claim.ts';
-import type { FailedClaimState } from '../store/schema.ts';
+import type { FailedClaimState } from '../store/store.ts';
 import type { GateTickets, OutboxContents, UserTicket } from '../gate/gate.ts';
 
 /** What the database holds for an event, read in one snapshot. */

@@ -2,11 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { AdmittedClaim } from '../claim.ts';
 import { admitOne as admit, deliverClaims, openEvent } from '../../test/tickets.ts';
 import { randomId, spawnFirstcome, useDatabase, useRedis, waitFor } from '../../test/harness.ts';
-import { countCoupons } from '../store/coupons.ts';
-import { recordFailedClaims } from '../store/failed-claims.ts';
-import { subscribeGateChanges } from '../gate/gate-changes.ts';
-import { createGate } from '../gate/gate.ts';
-import { gateKeys } from '../gate/keys.ts';
 import { createVerdictCache } from '../gate/verdict-cache.ts';
 import { reconcileEvents } from './reconcile.ts';
 
@@ -15,25 +10,26 @@ describe('reconcile', () => {
   const r = useRedis();
 
   const reconcile = (eventId: string, { repair = false, graceMs = 0 } = {}) =>
-    reconcileEvents({ db: t.db, gate: createGate(r.redis), redis: r.redis }, { eventId, repair, graceMs });
+    reconcileEvents({ store: t.store, gate: r.gate }, { eventId, repair, graceMs });
 
-  const anEvent = (stock: number, perUserLimit = 1) => openEvent(t.db, r.redis, r.eventId(), { stock, perUserLimit });
-  const deliver = (claims: AdmittedClaim[]) => deliverClaims(t.db, claims);
+  const anEvent = (stock: number, perUserLimit = 1) => openEvent(t.store, r.gate, r.eventId(), { stock, perUserLimit });
+  const deliver = (claims: AdmittedClaim[]) => deliverClaims(t.store, claims);
+
+  const relay = () => r.gate.createOutboxConsumer({ consumerName: 'test-relay', batchSize: 1000, claimIdleMs: 60_000 });
 
   /** What the relay does: the outbox is emptied, its last id stays. */
-  const relayAll = (eventId: string) => r.redis.xTrim(gateKeys(eventId).outbox, 'MAXLEN', 0);
-
-  /** The claims waiting in the outbox, as the relay would send them. */
-  async function readOutbox(eventId: string): Promise<AdmittedClaim[]> {
-    const entries = (await r.redis.xRange(gateKeys(eventId).outbox, '-', '+')) ?? [];
-    return entries.map(({ message: m }) => ({
-      claimId: m.claimId ?? '',
+  async function relayAll(eventId: string): Promise<void> {
+    const consumer = relay();
+    const entries = await consumer.readNew(eventId);
+    await consumer.acknowledge(
       eventId,
-      userId: m.userId ?? '',
-      seq: Number(m.seq),
-      slot: Number(m.slot),
-      admittedAtMs: Number(m.admittedAtMs),
-    }));
+      entries.map((entry) => entry.id),
+    );
+  }
+
+  /** The claims waiting in the outbox that no relay read yet, as the relay would send them. */
+  async function readOutbox(eventId: string): Promise<AdmittedClaim[]> {
+    return (await relay().readNew(eventId)).map((entry) => entry.claim);
   }
 
   const only = async (report: Promise<Awaited<ReturnType<typeof reconcile>>>) => {
@@ -81,7 +77,7 @@ describe('reconcile', () => {
     ]);
     // Delivered twice (the original turns up after all): one coupon.
     await deliver([...redriven, lost]);
-    expect(await countCoupons(t.db, event.id)).toBe(3);
+    expect(await t.store.countCoupons(event.id)).toBe(3);
     expect((await only(reconcile(event.id))).found.problems).toEqual([]);
   });
 
@@ -94,7 +90,7 @@ describe('reconcile', () => {
       await admit(gate, event.id, 'carol'),
     ];
     await deliver(claims);
-    await r.redis.del(Object.values(gateKeys(event.id)));
+    await r.loseEvent(event.id);
 
     const found = await only(reconcile(event.id));
     expect(found.hasDrift).toBe(true);
@@ -114,13 +110,12 @@ describe('reconcile', () => {
     const { event, gate } = await anEvent(5);
     const claims = await Promise.all(['u0', 'u1', 'u2', 'u3', 'u4'].map((u) => admit(gate, event.id, u)));
     await deliver(claims);
-    const k = gateKeys(event.id);
     const kept = claims.filter((c) => c.seq <= 2);
-    await r.redis.hSet(k.event, { admitted: 2, seq: 2 });
-    await r.redis.hDel(
-      k.users,
-      claims.filter((c) => c.seq > 2).map((c) => c.userId),
-    );
+    await r.rewindEvent(event.id, {
+      admitted: 2,
+      seq: 2,
+      usersLost: claims.filter((c) => c.seq > 2).map((c) => c.userId),
+    });
     expect(kept).toHaveLength(2);
 
     const found = await only(reconcile(event.id));
@@ -140,11 +135,13 @@ describe('reconcile', () => {
     const mallory = await admit(gate, event.id, 'mallory');
     await deliver([alice, bob]);
     // The retry job gave mallory up but died before it gave her ticket back.
-    await recordFailedClaims(t.db, [{ claim: mallory, reason: 'refused: bad data' }]);
-    await t.db.updateTable('failed_claims').set({ state: 'dead' }).where('claim_id', '=', mallory.claimId).execute();
+    await t.store.recordFailedClaims([{ claim: mallory, reason: 'refused: bad data' }]);
+    await t.store.recordRetryOutcomes([
+      { claimId: mallory.claimId, state: 'dead', attempts: 2, reason: 'refused: bad data', delayMs: 0 },
+    ]);
     const verdicts = createVerdictCache();
     verdicts.remember(event.id, 'SOLD_OUT');
-    const unsubscribe = await subscribeGateChanges(r.redis, verdicts, () => undefined);
+    const unsubscribe = await r.gate.subscribeChanges(verdicts, () => undefined);
 
     const found = await only(reconcile(event.id));
     expect(found.found.deadHeld.map((c) => c.claimId)).toEqual([mallory.claimId]);
@@ -158,14 +155,14 @@ describe('reconcile', () => {
     const carol = await admit(gate, event.id, 'carol');
     expect(carol.seq).toBe(mallory.seq);
     await deliver([carol]);
-    expect(await countCoupons(t.db, event.id)).toBe(event.stock);
+    expect(await t.store.countCoupons(event.id)).toBe(event.stock);
     expect((await only(reconcile(event.id))).found.problems).toEqual([]);
   });
 
   it('exits 1 while drift remains and 0 once --repair fixed it, in a table or as JSON', async () => {
     const { event, gate } = await anEvent(2);
     await deliver([await admit(gate, event.id, 'alice'), await admit(gate, event.id, 'bob')]);
-    await r.redis.del(Object.values(gateKeys(event.id)));
+    await r.loseEvent(event.id);
     const run = async (...args: string[]) => {
       const proc = spawnFirstcome(['reconcile', '--event', event.id, ...args], { DATABASE_URL: t.url });
       return { code: await proc.exited, output: proc.output() };

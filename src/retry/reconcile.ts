@@ -1,18 +1,12 @@
 import type { EventDefinition, EventId } from '../claim.ts';
-import { countCoupons, loadIssuedTickets } from '../store/coupons.ts';
-import type { Database } from '../store/database.ts';
-import { findEvent, listEvents } from '../store/events.ts';
-import { listFailedClaims } from '../store/failed-claims.ts';
+import type { Store } from '../store/store.ts';
 import { AppError } from '../errors.ts';
-import { publishGateChange } from '../gate/gate-changes.ts';
 import type { Gate, RepairedFigures, UserTicket } from '../gate/gate.ts';
-import type { GateRedis } from '../gate/redis.ts';
 import { type DatabaseTickets, type EventDrift, hasDrift, measureDrift } from './drift.ts';
 
 export interface ReconcileDeps {
-  db: Database;
+  store: Store;
   gate: Gate;
-  redis: GateRedis;
 }
 
 export interface ReconcileOptions {
@@ -42,7 +36,8 @@ export interface ReconcileReport {
 
 /** Compares gate and database per event and, with `repair`, brings the gate in line (CONTRACT promise 6). */
 export async function reconcileEvents(deps: ReconcileDeps, options: ReconcileOptions): Promise<ReconcileReport> {
-  const events = options.eventId === undefined ? await listEvents(deps.db) : [await findOne(deps.db, options.eventId)];
+  const events =
+    options.eventId === undefined ? await deps.store.listEvents() : [await findOne(deps.store, options.eventId)];
   const reconciled: EventReconciliation[] = [];
   for (const event of events) {
     const found = await measure(deps, event, options.graceMs);
@@ -56,8 +51,8 @@ export async function reconcileEvents(deps: ReconcileDeps, options: ReconcileOpt
   return { events: reconciled, hasDrift: reconciled.some((r) => hasDrift(r.after ?? r.found)) };
 }
 
-async function findOne(db: Database, eventId: EventId): Promise<EventDefinition> {
-  const event = await findEvent(db, eventId);
+async function findOne(store: Store, eventId: EventId): Promise<EventDefinition> {
+  const event = await store.findEvent(eventId);
   if (!event) throw new AppError('EVENT_NOT_FOUND', `No event has the id "${eventId}".`);
   return event;
 }
@@ -66,25 +61,18 @@ async function findOne(db: Database, eventId: EventId): Promise<EventDefinition>
 async function measure(deps: ReconcileDeps, event: EventDefinition, graceMs: number): Promise<EventDrift> {
   const gate = await deps.gate.readTickets(event.id);
   const outbox = await deps.gate.readOutbox(event.id);
-  const database = await readDatabaseTickets(deps.db, event);
+  const database = await readDatabaseTickets(deps.store, event);
   return measureDrift({ database, gate, outbox, nowMs: Date.now(), graceMs });
 }
 
-async function readDatabaseTickets(db: Database, event: EventDefinition): Promise<DatabaseTickets> {
-  return db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .execute(async (trx) => {
-      const issued = await loadIssuedTickets(trx, event.id);
-      const coupons = await countCoupons(trx, event.id);
-      const failed = await listFailedClaims(trx, event.id);
-      // A claim being retried whose coupon landed meanwhile shows in both tables until the next pass.
-      const live = new Map<string, UserTicket>();
-      for (const [userId, claims] of issued.claimsByUser) {
-        for (const claim of claims) live.set(claim.claimId, { ...claim, userId });
-      }
-      return { event, live: [...live.values()], coupons, failed };
-    });
+async function readDatabaseTickets(store: Store, event: EventDefinition): Promise<DatabaseTickets> {
+  const { issued, coupons, failed } = await store.readEventTickets(event.id);
+  // A claim being retried whose coupon landed meanwhile shows in both tables until the next pass.
+  const live = new Map<string, UserTicket>();
+  for (const [userId, claims] of issued.claimsByUser) {
+    for (const claim of claims) live.set(claim.claimId, { ...claim, userId });
+  }
+  return { event, live: [...live.values()], coupons, failed };
 }
 
 async function repairEvent(
@@ -101,7 +89,7 @@ async function repairEvent(
   }
   // API processes that remembered the event sold out must ask the gate again.
   if (recounted && recounted.admitted < event.stock) {
-    await publishGateChange(deps.redis, { kind: 'restocked', eventId: event.id });
+    await deps.gate.publishChange({ kind: 'restocked', eventId: event.id });
   }
   return { recounted, redriven };
 }

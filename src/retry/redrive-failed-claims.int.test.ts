@@ -1,12 +1,7 @@
-import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { AdmittedClaim } from '../claim.ts';
 import { admitOne as admit, deliverClaims, openEvent } from '../../test/tickets.ts';
 import { randomId, useDatabase, useRedis, waitFor } from '../../test/harness.ts';
-import { countCoupons, loadIssuedTickets } from '../store/coupons.ts';
-import { subscribeGateChanges } from '../gate/gate-changes.ts';
-import { createGate } from '../gate/gate.ts';
-import { gateKeys } from '../gate/keys.ts';
 import { createVerdictCache } from '../gate/verdict-cache.ts';
 import { redriveFailedClaims } from './redrive-failed-claims.ts';
 
@@ -17,13 +12,16 @@ describe('the retry job', () => {
   const t = useDatabase();
   const r = useRedis();
 
-  const pass = () => redriveFailedClaims({ db: t.db, gate: createGate(r.redis), redis: r.redis }, policy);
+  const pass = () => redriveFailedClaims({ store: t.store, gate: r.gate }, policy);
 
-  const anEvent = (stock: number, id = r.eventId()) => openEvent(t.db, r.redis, id, { stock });
-  const deliver = (claims: AdmittedClaim[]) => deliverClaims(t.db, claims);
+  const anEvent = (stock: number, id = r.eventId()) => openEvent(t.store, r.gate, id, { stock });
+  const deliver = (claims: AdmittedClaim[]) => deliverClaims(t.store, claims);
 
-  const failedRow = (claimId: string) =>
-    t.db.selectFrom('failed_claims').selectAll().where('claim_id', '=', claimId).executeTakeFirstOrThrow();
+  const failedRow = async (claimId: string) => {
+    const [row] = await t.probe.failedClaims({ claimIds: [claimId] });
+    if (!row) throw new Error(`no failed claim ${claimId}`);
+    return row;
+  };
 
   it('issues a refused claim once the database takes it', async () => {
     const eventId = r.eventId();
@@ -32,7 +30,7 @@ describe('the retry job', () => {
     await anEvent(1, eventId);
 
     expect(await pass()).toEqual({ issued: 1, retrying: 0, dead: 0, ticketsReturned: 0, ticketsKept: 0 });
-    expect(await countCoupons(t.db, eventId)).toBe(1);
+    expect(await t.store.countCoupons(eventId)).toBe(1);
     expect(await failedRow(claim.claimId)).toMatchObject({ state: 'issued', attempts: 2 });
     expect(await pass()).toEqual({ issued: 0, retrying: 0, dead: 0, ticketsReturned: 0, ticketsKept: 0 });
   });
@@ -43,9 +41,9 @@ describe('the retry job', () => {
     const mallory = await admit(gate, event.id, 'mallory');
     const verdicts = createVerdictCache();
     verdicts.remember(event.id, 'SOLD_OUT');
-    const unsubscribe = await subscribeGateChanges(r.redis, verdicts, () => undefined);
+    const unsubscribe = await r.gate.subscribeChanges(verdicts, () => undefined);
     // The database refuses mallory for a reason no rule knows as final, as it would bad data.
-    await sql`ALTER TABLE coupons ADD CONSTRAINT refuses_mallory CHECK (user_id <> 'mallory')`.execute(t.db);
+    const refusal = await t.probe.refuseCouponsOf('mallory');
     try {
       expect((await deliver([...claims, mallory])).inserted).toBe(2);
       let passes = 0;
@@ -59,7 +57,7 @@ describe('the retry job', () => {
       expect(row).toMatchObject({ attempts: policy.maxAttempts, ticket_returned: true });
       expect(row.error).toMatch(/^refused: .*refuses_mallory/);
     } finally {
-      await sql`ALTER TABLE coupons DROP CONSTRAINT refuses_mallory`.execute(t.db);
+      await refusal.restore();
     }
     await waitFor('the API processes to forget the sell-out', () => verdicts.get(event.id) === undefined);
     await unsubscribe();
@@ -69,7 +67,7 @@ describe('the retry job', () => {
     const carol = await admit(gate, event.id, 'carol');
     expect(carol.seq).toBe(mallory.seq);
     expect((await deliver([carol])).inserted).toBe(1);
-    expect(await countCoupons(t.db, event.id)).toBe(event.stock);
+    expect(await t.store.countCoupons(event.id)).toBe(event.stock);
     expect((await gate.admitClaim({ eventId: event.id, userId: 'dave', claimId: randomId('c') })).kind).toBe(
       'SOLD_OUT',
     );
@@ -81,8 +79,8 @@ describe('the retry job', () => {
     const bob = await admit(gate, event.id, 'bob');
     await deliver([alice]);
     // Redis loses the event while bob is on his way; the gate is re-seeded from the database.
-    await r.redis.del(Object.values(gateKeys(event.id)));
-    await gate.loadEvent(event, await loadIssuedTickets(t.db, event.id));
+    await r.loseEvent(event.id);
+    await gate.loadEvent(event, await t.store.loadIssuedTickets(event.id));
     const carol = await admit(gate, event.id, 'carol');
     expect(carol.seq).toBe(bob.seq);
     await deliver([bob]);
@@ -95,7 +93,7 @@ describe('the retry job', () => {
     expect((await gate.admitClaim({ eventId: event.id, userId: 'dave', claimId: randomId('c') })).kind).toBe(
       'SOLD_OUT',
     );
-    expect(await countCoupons(t.db, event.id)).toBe(2);
+    expect(await t.store.countCoupons(event.id)).toBe(2);
   });
 
   it('gives each due claim one attempt when several workers run passes at once', async () => {
@@ -113,13 +111,11 @@ describe('the retry job', () => {
 
     const summaries = await Promise.all([pass(), pass(), pass()]);
     expect(summaries.reduce((sum, s) => sum + s.issued, 0)).toBe(300);
-    expect(await countCoupons(t.db, eventId)).toBe(300);
-    const attempts = await t.db
-      .selectFrom('failed_claims')
-      .select(['attempts', 'state'])
-      .where('event_id', '=', eventId)
-      .distinct()
-      .execute();
+    expect(await t.store.countCoupons(eventId)).toBe(300);
+    const rows = await t.probe.failedClaims({ eventId });
+    const attempts = [
+      ...new Map(rows.map(({ attempts, state }) => [`${attempts} ${state}`, { attempts, state }])).values(),
+    ];
     expect(attempts).toEqual([{ attempts: 2, state: 'issued' }]);
   });
 });

@@ -1,16 +1,6 @@
 import type { EventId } from '../claim.ts';
-import type { Database } from '../store/database.ts';
-import {
-  type FailedClaim,
-  leaseDueFailedClaims,
-  recordRetryOutcomes,
-  type RetryOutcome,
-  settleDeadClaims,
-} from '../store/failed-claims.ts';
-import { insertCoupons } from '../store/insert-coupons.ts';
-import { publishGateChange } from '../gate/gate-changes.ts';
+import type { FailedClaim, RetryOutcome, Store } from '../store/store.ts';
 import type { Gate } from '../gate/gate.ts';
-import type { GateRedis } from '../gate/redis.ts';
 import { decideAfterRefusal, type RetryPolicy } from './retry-policy.ts';
 
 export interface RetryPassOptions extends RetryPolicy {
@@ -31,9 +21,8 @@ export interface RetryPassSummary {
 }
 
 export interface RetryPassDeps {
-  db: Database;
+  store: Store;
   gate: Gate;
-  redis: GateRedis;
 }
 
 /**
@@ -50,11 +39,11 @@ export async function redriveFailedClaims(
   // Claims rescheduled during this pass are not due again before it ends.
   let dueBy: Date | undefined;
   for (;;) {
-    const lease = await leaseDueFailedClaims(deps.db, { limit: options.batchSize, leaseMs: options.leaseMs, dueBy });
+    const lease = await deps.store.leaseDueFailedClaims({ limit: options.batchSize, leaseMs: options.leaseMs, dueBy });
     dueBy ??= lease.leasedAt;
     if (lease.claims.length === 0) break;
-    const outcomes = await attemptAgain(deps.db, lease.claims, options, random);
-    await recordRetryOutcomes(deps.db, outcomes);
+    const outcomes = await attemptAgain(deps.store, lease.claims, options, random);
+    await deps.store.recordRetryOutcomes(outcomes);
     for (const outcome of outcomes) summary[outcome.state] += 1;
     if (lease.claims.length < options.batchSize) break;
   }
@@ -63,15 +52,12 @@ export async function redriveFailedClaims(
 }
 
 async function attemptAgain(
-  db: Database,
+  store: Store,
   failed: FailedClaim[],
   policy: RetryPolicy,
   random: () => number,
 ): Promise<RetryOutcome[]> {
-  const result = await insertCoupons(
-    db,
-    failed.map((f) => f.claim),
-  );
+  const result = await store.insertCoupons(failed.map((f) => f.claim));
   const refusals = new Map(result.refused.map((r) => [r.claim.claimId, r.reason]));
   return failed.map(({ claim, attempts, reason: previous }) => {
     const attempt = attempts + 1;
@@ -100,7 +86,7 @@ async function settleDeadTickets(deps: RetryPassDeps, batchSize: number, summary
   const restocked = new Set<EventId>();
   try {
     for (;;) {
-      const { returned, kept } = await settleDeadClaims(deps.db, batchSize, async ({ claim }) => {
+      const { returned, kept } = await deps.store.settleDeadClaims(batchSize, async ({ claim }) => {
         const isReturned = await deps.gate.returnTicket(claim);
         if (isReturned) restocked.add(claim.eventId);
         return isReturned;
@@ -110,6 +96,6 @@ async function settleDeadTickets(deps: RetryPassDeps, batchSize: number, summary
       if (returned.length + kept.length < batchSize) break;
     }
   } finally {
-    for (const eventId of restocked) await publishGateChange(deps.redis, { kind: 'restocked', eventId });
+    for (const eventId of restocked) await deps.gate.publishChange({ kind: 'restocked', eventId });
   }
 }

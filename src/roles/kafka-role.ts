@@ -20,11 +20,8 @@ export function startWhenTopicReady(
   const running = (async () => {
     const ready = await waitForClaimsTopic(kafka, partitions, {
       signal: stopping.signal,
-      onRetry: (error, attempt) => {
-        if (attempt === 1) {
-          log.warn({ err: error }, `${name}: cannot reach Kafka at ${kafka.brokers.join(',')} yet; retrying`);
-        }
-      },
+      onFailureStreak: (error) =>
+        log.warn({ err: error }, `${name}: cannot reach Kafka at ${kafka.brokers.join(',')} yet; retrying`),
     });
     if (ready) {
       log.info({ topic: kafka.topic, ...details }, `${name} running`);

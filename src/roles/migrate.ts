@@ -1,14 +1,13 @@
 import type { Config } from '../config.ts';
-import { createDatabase, ensureDatabaseExists } from '../store/database.ts';
-import { migrateToLatest } from '../store/migrate.ts';
+import { createStore, ensureDatabaseExists } from '../store/store.ts';
 
 export async function runMigrate(config: Config): Promise<void> {
   await ensureDatabaseExists(config.DATABASE_URL);
-  const db = createDatabase({ url: config.DATABASE_URL, poolSize: 1 });
+  const store = createStore({ url: config.DATABASE_URL, poolSize: 1 });
   try {
-    await migrateToLatest(db);
+    await store.migrate();
     process.stdout.write('database schema is up to date\n');
   } finally {
-    await db.destroy();
+    await store.destroy();
   }
 }

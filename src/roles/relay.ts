@@ -1,29 +1,28 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import type { GateRedis } from '../gate/redis.ts';
+import type { GateHandle } from '../gate/open-gate.ts';
 import { uniqueInstanceName } from '../kafka/kafka-options.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createClaimProducer } from '../relay/claim-producer.ts';
-import { createOutboxReader } from '../relay/outbox-reader.ts';
 import { createRelay } from '../relay/relay.ts';
 import { startWhenTopicReady } from './kafka-role.ts';
-import { createLogger, onShutdown, openRedis, serveMetrics } from './runtime.ts';
+import { connectGate, createLogger, onShutdown, serveMetrics } from './runtime.ts';
 
 /** The relay role on connections it is given; returns at once, and `stop` finishes the batch in hand. */
 export function startRelay({
   config,
   log,
-  redis,
+  gate,
   metrics,
 }: {
   config: Config;
   log: Logger;
-  redis: GateRedis;
+  gate: GateHandle;
   metrics: Metrics;
 }) {
   const kafka = { brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC };
   const consumerName = uniqueInstanceName('relay');
-  const reader = createOutboxReader(redis, {
+  const reader = gate.createOutboxConsumer({
     consumerName,
     batchSize: config.RELAY_BATCH_SIZE,
     claimIdleMs: config.RELAY_CLAIM_IDLE_MS,
@@ -50,13 +49,13 @@ export function startRelay({
 /** `firstcome relay`: needs Redis and Kafka only, not the database. */
 export async function runRelay(config: Config): Promise<void> {
   const log = createLogger(config, 'firstcome-relay');
-  const redis = await openRedis(config, log);
+  const gate = await connectGate(config, log);
   const metrics = createMetrics();
-  const relay = startRelay({ config, log, redis, metrics });
+  const relay = startRelay({ config, log, gate, metrics });
   const stopMetrics = await serveMetrics(config, metrics);
   onShutdown(log, async () => {
     await relay.stop();
     await stopMetrics();
-    await redis.close();
+    await gate.close();
   });
 }

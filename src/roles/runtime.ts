@@ -1,9 +1,8 @@
 import { createServer } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { createDatabase, type Database } from '../store/database.ts';
-import { migrateToLatest } from '../store/migrate.ts';
-import { connectRedis, createRedis, type GateRedis } from '../gate/redis.ts';
+import { createStore, type Store } from '../store/store.ts';
+import { type GateHandle, openGate } from '../gate/open-gate.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 
 export const createLogger = (config: Config, name: string): Logger => pino({ name, level: config.LOG_LEVEL });
@@ -12,20 +11,20 @@ export interface Runtime {
   config: Config;
   log: Logger;
   metrics: Metrics;
-  db: Database;
-  redis: GateRedis;
+  store: Store;
+  gate: GateHandle;
 }
 
 /** Connections every role needs; the database is migrated before any role touches it. */
 export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
-  const db = createDatabase({ url: config.DATABASE_URL });
-  await migrateToLatest(db);
-  return { config, log, metrics: createMetrics(), db, redis: await openRedis(config, log) };
+  const store = createStore({ url: config.DATABASE_URL });
+  await store.migrate();
+  return { config, log, metrics: createMetrics(), store, gate: await connectGate(config, log) };
 }
 
-export function openRedis(config: Config, log: Logger): Promise<GateRedis> {
+export function connectGate(config: Config, log: Logger): Promise<GateHandle> {
   let lastRedisError = '';
-  return connectRedis(createRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }), (error) => {
+  return openGate({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }, (error) => {
     // A reconnect loop repeats its error many times a second; say it once per change.
     const message = error instanceof Error ? error.message : String(error);
     if (message !== lastRedisError) log.warn({ err: error }, 'Redis connection trouble');
@@ -59,7 +58,7 @@ export async function serveMetrics(config: Config, metrics: Metrics): Promise<()
 }
 
 export async function closeRuntime(runtime: Runtime): Promise<void> {
-  await Promise.allSettled([runtime.redis.close(), runtime.db.destroy()]);
+  await Promise.allSettled([runtime.gate.close(), runtime.store.destroy()]);
 }
 
 /** Runs `stop` once on SIGTERM or SIGINT, then exits; a second signal exits at once. */

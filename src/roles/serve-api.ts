@@ -5,8 +5,6 @@ import { createAuth } from '../api/auth.ts';
 import { workerGroupId } from '../kafka/kafka-options.ts';
 import { createKafkaLag } from '../kafka/lag.ts';
 import type { Config } from '../config.ts';
-import { subscribeGateChanges } from '../gate/gate-changes.ts';
-import { createGate } from '../gate/gate.ts';
 import { createVerdictCache } from '../gate/verdict-cache.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -17,19 +15,21 @@ export const authOptionsOf = (config: Config) => ({
   jwksUrl: config.JWT_JWKS_URL,
   issuer: config.JWT_ISSUER,
   audience: config.JWT_AUDIENCE,
+  maxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS,
+  trustedProxies: config.TRUSTED_PROXIES,
+  proxySecret: config.TRUSTED_PROXY_SECRET,
   adminToken: config.ADMIN_TOKEN,
 });
 
 /** The API role: listens until stopped; returns a function that stops it. */
 export async function startApi(runtime: Runtime): Promise<{ app: FastifyInstance; stop: () => Promise<void> }> {
-  const { config, log, db, redis, metrics } = runtime;
+  const { config, log, store, gate, metrics } = runtime;
   if (!config.ADMIN_TOKEN) log.warn('ADMIN_TOKEN is not set: admin routes answer 401');
   if (config.AUTH_MODE === 'jwt' && !config.JWT_SECRET && !config.JWT_JWKS_URL) {
     log.warn('AUTH_MODE=jwt without JWT_SECRET or JWT_JWKS_URL: every claim answers 401');
   }
-  const gate = createGate(redis);
   const verdicts = createVerdictCache();
-  const unsubscribe = await subscribeGateChanges(redis, verdicts, (error) =>
+  const unsubscribe = await gate.subscribeChanges(verdicts, (error) =>
     log.debug({ err: error }, 'gate-changes subscriber trouble'),
   );
   // The dashboard reads the workers' lag from Kafka: the workers may run anywhere.
@@ -39,8 +39,7 @@ export async function startApi(runtime: Runtime): Promise<{ app: FastifyInstance
     groupId: workerGroupId(config.KAFKA_TOPIC),
   });
   const app = buildApp({
-    db,
-    redis,
+    store,
     gate,
     verdicts,
     auth: createAuth(authOptionsOf(config)),

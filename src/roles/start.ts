@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Config } from '../config.ts';
-import { ensureDatabaseExists } from '../store/database.ts';
-import { findEvent, insertEvent } from '../store/events.ts';
-import { createGate } from '../gate/gate.ts';
+import { ensureDatabaseExists, type Store } from '../store/store.ts';
+import type { Gate } from '../gate/gate.ts';
 import { startApi } from './serve-api.ts';
 import { startRelay } from './relay.ts';
 import { startDriftWatch } from './reconcile.ts';
@@ -32,7 +31,7 @@ export async function runStart(configured: Config): Promise<void> {
   await ensureDatabaseExists(config.DATABASE_URL);
   const runtime = await openRuntime(config, log);
   const api = await startApi(runtime);
-  await ensureDemoEvent(runtime.db, createGate(runtime.redis));
+  await ensureDemoEvent(runtime.store, runtime.gate);
   const relay = startRelay(runtime);
   const worker = startWorker(runtime);
   const retryJob = startRetryJob(runtime);
@@ -49,10 +48,10 @@ export async function runStart(configured: Config): Promise<void> {
   process.stdout.write(await welcome(config, generated));
 }
 
-async function ensureDemoEvent(db: Parameters<typeof findEvent>[0], gate: ReturnType<typeof createGate>) {
+async function ensureDemoEvent(store: Store, gate: Gate) {
   const event =
-    (await findEvent(db, demoEventId)) ??
-    (await insertEvent(db, {
+    (await store.findEvent(demoEventId)) ??
+    (await store.insertEvent({
       id: demoEventId,
       name: 'Demo drop',
       stock: 100,
@@ -63,13 +62,25 @@ async function ensureDemoEvent(db: Parameters<typeof findEvent>[0], gate: Return
   await gate.loadEvent(event);
 }
 
+/** A token for the printed curl lines: tokens need an exp, and it may live as long as the API allows. */
+export function devTokenFor(userId: string, secret: string, lifetimeSeconds: number): Promise<string> {
+  // One clock reading for both claims, so exp − iat is exactly the lifetime the API allows.
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(userId)
+    .setIssuedAt(nowSeconds)
+    .setExpirationTime(nowSeconds + lifetimeSeconds)
+    .sign(new TextEncoder().encode(secret));
+}
+
 async function welcome(config: Config, generated: string[]): Promise<string> {
   const base = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
   const userAuth =
     config.AUTH_MODE === 'trusted-header'
       ? `-H '${config.USER_ID_HEADER}: alice'`
       : config.JWT_SECRET
-        ? `-H 'Authorization: Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuedAt().sign(new TextEncoder().encode(config.JWT_SECRET))}'`
+        ? `-H 'Authorization: Bearer ${await devTokenFor('alice', config.JWT_SECRET, config.JWT_MAX_LIFETIME_SECONDS)}'`
         : `-H 'Authorization: Bearer <a JWT whose sub is the user id>'`;
   const lines = [
     '',
@@ -80,6 +91,9 @@ async function welcome(config: Config, generated: string[]): Promise<string> {
     ),
     '',
     'Claim a coupon of the demo event (stock 100, one per user) as user "alice":',
+    ...(config.AUTH_MODE === 'jwt' && config.JWT_SECRET
+      ? [`  (the token expires in ${config.JWT_MAX_LIFETIME_SECONDS} seconds, JWT_MAX_LIFETIME_SECONDS)`]
+      : []),
     `  curl -s -X POST ${base}/events/${demoEventId}/claims ${userAuth}`,
     `  curl -s ${base}/events/${demoEventId}/claims/me ${userAuth}`,
     'Watch the event as an admin:',

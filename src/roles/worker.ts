@@ -7,10 +7,10 @@ import { startRetryJob } from './retry.ts';
 import { closeRuntime, createLogger, onShutdown, openRuntime, type Runtime, serveMetrics } from './runtime.ts';
 
 /** The worker role on connections it is given; returns at once, and `stop` writes and commits the batch in hand. */
-export function startWorker({ config, log, db, metrics }: Pick<Runtime, 'config' | 'log' | 'db' | 'metrics'>) {
+export function startWorker({ config, log, store, metrics }: Pick<Runtime, 'config' | 'log' | 'store' | 'metrics'>) {
   const kafka = { brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC };
   const worker = createWorker(
-    { db, kafka, log, metrics },
+    { store, kafka, log, metrics },
     {
       groupId: workerGroupId(kafka.topic),
       batchSize: config.WORKER_BATCH_SIZE,

@@ -2,17 +2,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { AppError } from '../errors.ts';
-import type { Database } from './database.ts';
-
-const migrationsDir = join(import.meta.dirname, 'migrations');
+import type { StoreContext } from './dialect.ts';
 
 /** Numbered, append-only `.sql` files; each runs once, in a transaction, recorded by Kysely's migrator. */
-const sqlFileProvider: MigrationProvider = {
+const sqlFilesIn = (dir: string): MigrationProvider => ({
   async getMigrations() {
-    const files = (await readdir(migrationsDir)).filter((file) => file.endsWith('.sql')).sort();
+    const files = (await readdir(dir)).filter((file) => file.endsWith('.sql')).sort();
     const migrations: Record<string, Migration> = {};
     for (const file of files) {
-      const text = await readFile(join(migrationsDir, file), 'utf8');
+      const text = await readFile(join(dir, file), 'utf8');
       migrations[file.replace(/\.sql$/, '')] = {
         up: (db) =>
           sql
@@ -23,15 +21,23 @@ const sqlFileProvider: MigrationProvider = {
     }
     return migrations;
   },
-};
+});
 
-export async function migrateToLatest(db: Database): Promise<void> {
-  const migrator = new Migrator({ db, provider: sqlFileProvider, migrationTableName: 'firstcome_migrations' });
+/**
+ * Applies the migrations not yet applied. An unreachable database is an outage (DB_UNAVAILABLE, from
+ * map-errors.ts); a migration the database refuses is DB_MIGRATION_FAILED, and retrying will not help.
+ */
+export async function migrateToLatest({ db, dialect }: StoreContext): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: sqlFilesIn(dialect.migrationsDir),
+    migrationTableName: 'firstcome_migrations',
+  });
   const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new AppError('DB_UNAVAILABLE', `migration ${failed} failed: ${String((error as Error).message ?? error)}`, {
-      cause: error,
-    });
-  }
+  if (error === undefined) return;
+  const failure: unknown = error;
+  if (dialect.classifyError(failure)?.kind === 'outage') throw failure;
+  const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+  const message = failure instanceof Error ? failure.message : String(failure);
+  throw new AppError('DB_MIGRATION_FAILED', `migration ${failed} failed: ${message}`, { cause: failure });
 }

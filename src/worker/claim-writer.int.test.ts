@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomId, useDatabase } from '../../test/harness.ts';
 import type { AdmittedClaim } from '../claim.ts';
-import { countCoupons } from '../store/coupons.ts';
-import { insertEvent } from '../store/events.ts';
 import { writeClaims } from './claim-writer.ts';
 
 const claimOf = (eventId: string, seq: number): AdmittedClaim => ({
@@ -19,27 +17,23 @@ describe('writeClaims', () => {
 
   it('issues the good claims, records refusals and poison as failed, and stores a redelivered batch once', async () => {
     const eventId = randomId('ev');
-    await insertEvent(t.db, { id: eventId, name: 'writer', stock: 3, perUserLimit: 1, startsAt: null, endsAt: null });
+    await t.store.insertEvent({ id: eventId, name: 'writer', stock: 3, perUserLimit: 1, startsAt: null, endsAt: null });
     const good = [1, 2, 3].map((seq) => claimOf(eventId, seq));
     const beyondStock = claimOf(eventId, 4);
     const poison = { claim: { ...claimOf('', 0), slot: 0 }, reason: 'poison: missing or invalid eventId' };
     const batch = { claims: [...good, beyondStock], poison: [poison] };
 
-    const first = await writeClaims(t.db, batch);
+    const first = await writeClaims(t.store, batch);
     expect(first.issued).toBe(3);
     expect(first.failures.map((f) => [f.claim.claimId, f.reason.split(':')[0]])).toEqual([
       [poison.claim.claimId, 'poison'],
       [beyondStock.claimId, 'beyond_stock'],
     ]);
-    const again = await writeClaims(t.db, batch);
+    const again = await writeClaims(t.store, batch);
     expect([again.issued, again.duplicates]).toEqual([0, 3]);
 
-    expect(await countCoupons(t.db, eventId)).toBe(3);
-    const failed = await t.db
-      .selectFrom('failed_claims')
-      .select(['claim_id', 'attempts'])
-      .orderBy('claim_id')
-      .execute();
+    expect(await t.store.countCoupons(eventId)).toBe(3);
+    const failed = (await t.probe.failedClaims()).map(({ claim_id, attempts }) => ({ claim_id, attempts }));
     expect(failed).toEqual(
       [poison.claim.claimId, beyondStock.claimId].sort().map((claim_id) => ({ claim_id, attempts: 1 })),
     );

@@ -1,7 +1,5 @@
 import type { AdmittedClaim } from '../claim.ts';
-import type { Database } from '../store/database.ts';
-import { recordFailedClaims, type FailedClaimInput } from '../store/failed-claims.ts';
-import { insertCoupons } from '../store/insert-coupons.ts';
+import type { FailedClaimInput, Store } from '../store/store.ts';
 
 export interface ClaimBatch {
   claims: AdmittedClaim[];
@@ -21,9 +19,9 @@ export interface WriteOutcome {
  * into failed_claims in a statement of their own. An outage in between is safe: the batch is not
  * committed to Kafka yet, so it comes again, the coupons are duplicates and the refusals repeat.
  */
-export async function writeClaims(db: Database, batch: ClaimBatch): Promise<WriteOutcome> {
-  const result = await insertCoupons(db, batch.claims);
+export async function writeClaims(store: Store, batch: ClaimBatch): Promise<WriteOutcome> {
+  const result = await store.insertCoupons(batch.claims);
   const failures = [...batch.poison, ...result.refused];
-  await recordFailedClaims(db, failures);
+  await store.recordFailedClaims(failures);
   return { issued: result.inserted, duplicates: result.duplicates, failures };
 }

@@ -1,11 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import type { AdmittedClaim } from '../claim.ts';
-import type { Database } from '../store/database.ts';
-import type { FailedClaimInput } from '../store/failed-claims.ts';
+import type { FailedClaimInput, Store } from '../store/store.ts';
 import { kafkaClientOptions, type KafkaTarget } from '../kafka/kafka-options.ts';
 import type { Metrics } from '../metrics.ts';
+import { type LoopStep, pause, retryUntil, runLoop } from '../runtime/run-loop.ts';
 import { writeClaims, type ClaimBatch } from './claim-writer.ts';
 import { drainInBatches, type Received } from './message-batches.ts';
 import { createWriteLimiter } from './write-limiter.ts';
@@ -24,7 +23,7 @@ export interface WorkerOptions {
 }
 
 export interface WorkerDeps {
-  db: Database;
+  store: Store;
   kafka: KafkaTarget;
   log: Logger;
   metrics: Pick<Metrics, 'workerRows' | 'workerBatchSize' | 'workerBatchSeconds' | 'failedClaims' | 'kafkaConsumerLag'>;
@@ -35,7 +34,6 @@ const healthyStreamMs = 10_000;
 /** A log line per this period with something stored: one line per drop, not one per claim. */
 const summaryEveryMs = 10_000;
 const backoffMs = (failures: number) => Math.min(100 * 2 ** failures, 5000);
-const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => undefined);
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** A clean close leaves the group, so the partitions move to other workers at once; force skips waiting on streams. */
@@ -60,7 +58,7 @@ const toFailure = (item: Received, claimId: string, partial: Partial<AdmittedCla
  * so a crash anywhere means the batch comes again, and the idempotent insert makes that harmless.
  * A database outage holds the batch and retries it: nothing is skipped, and Kafka keeps the rest.
  */
-export function createWorker({ db, kafka, log, metrics }: WorkerDeps, options: WorkerOptions) {
+export function createWorker({ store, kafka, log, metrics }: WorkerDeps, options: WorkerOptions) {
   const { groupId, flushIntervalMs, maxWritesPerSec, sessionTimeoutMs = 10_000 } = options;
   // A batch larger than a second's worth of rows would make the cap bursty.
   const batchSize = maxWritesPerSec > 0 ? Math.min(options.batchSize, maxWritesPerSec) : options.batchSize;
@@ -91,19 +89,15 @@ export function createWorker({ db, kafka, log, metrics }: WorkerDeps, options: W
 
   /** Retries through a database outage; gives up only when the worker stops (the batch is then not committed). */
   async function writeUntilStored(batch: ClaimBatch) {
-    for (let failures = 0; ; failures++) {
-      try {
-        const outcome = await writeClaims(db, batch);
-        if (failures > 0) log.info({ claims: batch.claims.length }, 'worker: database writes again');
-        return outcome;
-      } catch (error) {
-        if (failures === 0) log.warn({ err: error }, 'worker: database write failed; retrying the batch with backoff');
-        if (stopping.signal.aborted) {
-          throw new Error('worker stopped before the database took the batch', { cause: error });
-        }
-        await pause(backoffMs(failures), stopping.signal);
-      }
-    }
+    const written = await retryUntil(() => writeClaims(store, batch), {
+      signal: stopping.signal,
+      backoffMs,
+      onFailureStreak: (error) =>
+        log.warn({ err: error }, 'worker: database write failed; retrying the batch with backoff'),
+      onRecovered: () => log.info({ claims: batch.claims.length }, 'worker: database writes again'),
+    });
+    if (written.isDone) return written.value;
+    throw new Error('worker stopped before the database took the batch', { cause: written.error });
   }
 
   async function commitOffsets(items: Received[]) {
@@ -189,41 +183,43 @@ export function createWorker({ db, kafka, log, metrics }: WorkerDeps, options: W
     }
   }
 
-  async function consumeUntilStopped(): Promise<void> {
-    let failures = 0;
-    while (!stopping.signal.aborted) {
-      const consumer = newConsumer();
-      let openedAtMs: number | undefined;
-      let failed = false;
+  /** One consumer, from joining the group until its stream fails or the worker stops. */
+  async function consumeOnce(loop: LoopStep): Promise<void> {
+    const consumer = newConsumer();
+    let failed = false;
+    try {
+      const stream = await consumer.consume({
+        topics: [kafka.topic],
+        mode: 'committed',
+        fallbackMode: 'earliest',
+        autocommit: false,
+      });
+      loop.recovered();
+      watchLag(consumer);
       try {
-        const stream = await consumer.consume({
-          topics: [kafka.topic],
-          mode: 'committed',
-          fallbackMode: 'earliest',
-          autocommit: false,
-        });
-        openedAtMs = Date.now();
-        if (failures > 0) log.info('worker: consuming again');
-        watchLag(consumer);
-        try {
-          await drainInBatches(stream, { batchSize, flushIntervalMs, signal: stopping.signal, store: storeBatch });
-        } finally {
-          await stream.close().catch(() => undefined);
-        }
-      } catch (error) {
-        failed = true;
-        // A stream that served a while before failing starts a new streak: log it, and retry soon.
-        if (openedAtMs !== undefined && Date.now() - openedAtMs > healthyStreamMs) failures = 0;
-        if (failures === 0 && !stopping.signal.aborted) {
-          log.warn(
-            { err: error },
-            `worker: consuming ${kafka.topic} failed (${describe(error)}); retrying with backoff`,
-          );
-        }
+        await drainInBatches(stream, { batchSize, flushIntervalMs, signal: stopping.signal, store: storeBatch });
+      } finally {
+        await stream.close().catch(() => undefined);
       }
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
       await closeConsumer(consumer, failed);
-      if (failed) await pause(backoffMs(failures++), stopping.signal);
     }
+  }
+
+  function consumeUntilStopped(): Promise<void> {
+    return runLoop({
+      signal: stopping.signal,
+      step: consumeOnce,
+      backoffMs,
+      // A stream that served a while before failing starts a new streak: log it, and retry soon.
+      newStreakAfterMs: healthyStreamMs,
+      onFailureStreak: (error) =>
+        log.warn({ err: error }, `worker: consuming ${kafka.topic} failed (${describe(error)}); retrying with backoff`),
+      onRecovered: () => log.info('worker: consuming again'),
+    });
   }
 
   return {

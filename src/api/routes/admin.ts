@@ -1,21 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { EVENT_ID_PATTERN, type EventDefinition } from '../../claim.ts';
-import type { Database } from '../../store/database.ts';
-import { countCoupons } from '../../store/coupons.ts';
-import { closeEvent, insertEvent, listEvents } from '../../store/events.ts';
-import { countUnresolvedFailures } from '../../store/failed-claims.ts';
+import type { Store } from '../../store/store.ts';
 import { AppError } from '../../errors.ts';
-import { publishGateChange } from '../../gate/gate-changes.ts';
 import type { Gate } from '../../gate/gate.ts';
-import type { GateRedis } from '../../gate/redis.ts';
 import type { Auth } from '../auth.ts';
 import type { EventCatalog } from '../event-catalog.ts';
 import { adminEventView, newEventFigures } from '../event-views.ts';
 
 export interface AdminRouteDeps {
-  db: Database;
-  redis: GateRedis;
+  store: Store;
   gate: Gate;
   catalog: EventCatalog;
   auth: Auth;
@@ -52,23 +46,14 @@ const eventParams = {
 
 const newEventId = () => `ev_${randomBytes(9).toString('base64url')}`;
 
-const dbCall = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw new AppError('DB_UNAVAILABLE', `PostgreSQL did not answer ${what}`, { cause: error, retryable: true });
-  }
-};
-
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
-  const { db, redis, gate, catalog, auth } = deps;
+  const { store, gate, catalog, auth } = deps;
 
   async function viewOf(event: EventDefinition) {
     const [figures, issued, failed] = await Promise.all([
       catalog.figuresOf(event),
-      dbCall(`the coupon count of ${event.id}`, () => countCoupons(db, event.id)),
-      dbCall(`the failure count of ${event.id}`, () => countUnresolvedFailures(db, event.id)),
+      store.countCoupons(event.id),
+      store.countUnresolvedFailures(event.id),
     ]);
     return adminEventView(event, figures, { issued, failed }, Date.now());
   }
@@ -83,16 +68,14 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
       if (endsAt && endsAt.getTime() <= (startsAt ?? new Date()).getTime()) {
         throw new AppError('INVALID_REQUEST', `endsAt: must be later than ${startsAt ? 'startsAt' : 'now'}`);
       }
-      const event = await dbCall('the event insert', () =>
-        insertEvent(db, {
-          id: body.id ?? newEventId(),
-          name: body.name,
-          stock: body.stock,
-          perUserLimit: body.perUserLimit ?? 1,
-          startsAt,
-          endsAt,
-        }),
-      );
+      const event = await store.insertEvent({
+        id: body.id ?? newEventId(),
+        name: body.name,
+        stock: body.stock,
+        perUserLimit: body.perUserLimit ?? 1,
+        startsAt,
+        endsAt,
+      });
       catalog.remember(event);
       // Claims load the event into the gate on demand, so a Redis hiccup here loses nothing.
       await gate
@@ -102,7 +85,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
     });
 
     admin.get('/admin/events', async () => {
-      const events = await dbCall('the event list', () => listEvents(db));
+      const events = await store.listEvents();
       return { events: await Promise.all(events.map(viewOf)) };
     });
 
@@ -111,17 +94,12 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
     );
 
     admin.post<{ Params: { id: string } }>('/admin/events/:id/close', { schema: eventParams }, async (request) => {
-      const closed = await dbCall(`the close of ${request.params.id}`, () => closeEvent(db, request.params.id));
+      const closed = await store.closeEvent(request.params.id);
       if (!closed) throw new AppError('EVENT_NOT_FOUND', `No event has the id "${request.params.id}".`);
       catalog.remember(closed);
       // The database is closed first: if Redis is down now, the event is loaded closed when it comes back.
       await gate.endEvent(closed.id, (closed.closedAt ?? new Date()).getTime());
-      await publishGateChange(redis, { kind: 'ended', eventId: closed.id }).catch((error: unknown) => {
-        throw new AppError('GATE_UNAVAILABLE', 'Redis did not take the close notice', {
-          cause: error,
-          retryable: true,
-        });
-      });
+      await gate.publishChange({ kind: 'ended', eventId: closed.id });
       return viewOf(closed);
     });
   });

@@ -1,32 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import type { ClaimStatus } from '../../claim.ts';
-import type { Database } from '../../store/database.ts';
-import { findUserCoupons } from '../../store/coupons.ts';
-import { findUserFailures } from '../../store/failed-claims.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { EVENT_ID_PATTERN, type ClaimOutcome, type ClaimStatus } from '../../claim.ts';
+import type { Store } from '../../store/store.ts';
 import { AppError } from '../../errors.ts';
 import type { Admission, Gate } from '../../gate/gate.ts';
 import type { VerdictCache } from '../../gate/verdict-cache.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { Auth } from '../auth.ts';
+import { claimOutcomeOfError, type OutcomeRecorder, outcomeOfRejection } from '../claim-outcomes.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
 import type { EventCatalog } from '../event-catalog.ts';
 import { publicEventView } from '../event-views.ts';
 import { sendRejection } from '../http-errors.ts';
 
 export interface ClaimRouteDeps {
-  db: Database;
+  store: Store;
   gate: Gate;
   catalog: EventCatalog;
   verdicts: VerdictCache;
   auth: Auth;
   metrics: Metrics;
+  /** Counts every answer of a claim, once. */
+  outcomes: OutcomeRecorder;
   /** Set only where an operator configured RATE_LIMIT_PER_SEC. */
   rateLimiter?: RateLimiter | undefined;
 }
 
+const isDebugOn = (level: string) => level === 'debug' || level === 'trace';
+
 const eventParams = {
-  params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+  params: { type: 'object', properties: { id: { type: 'string', pattern: EVENT_ID_PATTERN } }, required: ['id'] },
 } as const;
 
 interface ClaimView {
@@ -37,11 +40,7 @@ interface ClaimView {
 }
 
 export function registerClaimRoutes(app: FastifyInstance, deps: ClaimRouteDeps): void {
-  const { db, gate, catalog, verdicts, auth, metrics, rateLimiter } = deps;
-  // Label children bound once: a claim then counts with a property read, not a label look-up.
-  const outcomes = ['admitted', 'sold_out', 'limit_reached', 'not_started', 'ended', 'unavailable', 'rate_limited'];
-  const claimsBy = Object.fromEntries(outcomes.map((outcome) => [outcome, metrics.claims.labels(outcome)]));
-  const countClaim = (outcome: string) => claimsBy[outcome]?.inc();
+  const { store, gate, catalog, verdicts, auth, metrics, outcomes, rateLimiter } = deps;
   const fastPathBy = { SOLD_OUT: metrics.fastPathHits.labels('SOLD_OUT'), ENDED: metrics.fastPathHits.labels('ENDED') };
 
   async function admit(eventId: string, userId: string, claimId: string): Promise<Admission> {
@@ -58,34 +57,45 @@ export function registerClaimRoutes(app: FastifyInstance, deps: ClaimRouteDeps):
     return publicEventView(event, await catalog.figuresOf(event), Date.now());
   });
 
-  app.post<{ Params: { id: string } }>('/events/:id/claims', { schema: eventParams }, async (request, reply) => {
-    const userId = await auth.userOf(request.headers);
+  /** Every answer of a claim goes through here once: counted, and logged when notable. */
+  function answered(request: FastifyRequest, eventId: string, outcome: ClaimOutcome, claimId?: string): void {
+    const total = outcomes.record(eventId, outcome);
+    // One line per claim would drown a drop's logs; it is there for whoever asks for debug.
+    if (isDebugOn(request.log.level)) request.log.debug({ eventId, outcome, claimId }, 'claim answered');
+    if (outcome === 'sold_out' && total === 1) request.log.info({ eventId }, 'event sold out');
+  }
+
+  const claimRoute = {
+    schema: eventParams,
+    // Errors (a body Fastify refused, no user, the rate limit, an outage) are answered by handleError;
+    // they are counted here, where every error of this route passes, from parsing to the handler.
+    onError: async (request: FastifyRequest<{ Params: { id: string } }>, _reply: unknown, error: unknown) => {
+      const outcome = claimOutcomeOfError(error);
+      if (outcome) answered(request, request.params.id, outcome);
+    },
+  };
+
+  app.post<{ Params: { id: string } }>('/events/:id/claims', claimRoute, async (request, reply) => {
+    const userId = await auth.userOf(request);
     if (rateLimiter && !rateLimiter.allow(userId)) {
-      countClaim('rate_limited');
       throw new AppError('RATE_LIMITED', 'Too many claims from this user; try again in a second.');
     }
     const eventId = request.params.id;
     const remembered = verdicts.get(eventId);
     if (remembered) {
       fastPathBy[remembered].inc();
-      countClaim(remembered.toLowerCase());
+      answered(request, eventId, outcomeOfRejection[remembered]);
       return sendRejection(reply, remembered);
     }
     const claimId = randomUUID();
-    let admission: Admission;
-    try {
+    let admission = await admit(eventId, userId, claimId);
+    if (admission.kind === 'NO_EVENT') {
+      await catalog.loadIntoGate(await catalog.find(eventId));
       admission = await admit(eventId, userId, claimId);
-      if (admission.kind === 'NO_EVENT') {
-        await catalog.loadIntoGate(await catalog.find(eventId));
-        admission = await admit(eventId, userId, claimId);
-      }
-    } catch (error) {
-      if (error instanceof AppError && error.retryable) countClaim('unavailable');
-      throw error;
     }
     switch (admission.kind) {
       case 'ADMITTED':
-        countClaim('admitted');
+        answered(request, eventId, 'admitted', claimId);
         return reply.code(202).send({ claimId, eventId, userId, status: 'pending' });
       case 'NO_EVENT':
         throw new AppError('GATE_UNAVAILABLE', `event ${eventId} is not in the gate after loading it`);
@@ -94,23 +104,18 @@ export function registerClaimRoutes(app: FastifyInstance, deps: ClaimRouteDeps):
         verdicts.remember(eventId, admission.kind);
         break;
     }
-    countClaim(admission.kind.toLowerCase());
+    answered(request, eventId, outcomeOfRejection[admission.kind]);
     return sendRejection(reply, admission.kind);
   });
 
   app.get<{ Params: { id: string } }>('/events/:id/claims/me', { schema: eventParams }, async (request) => {
-    const userId = await auth.userOf(request.headers);
+    const userId = await auth.userOf(request);
     const event = await catalog.find(request.params.id);
     const [held, coupons, failures] = await Promise.all([
       gate.listHeldClaims(event.id, userId),
-      findUserCoupons(db, event.id, userId),
-      findUserFailures(db, event.id, userId),
-    ]).catch((error: unknown) => {
-      if (error instanceof AppError) throw error;
-      throw new AppError('DB_UNAVAILABLE', `PostgreSQL did not answer the claims of a user in ${event.id}`, {
-        cause: error,
-      });
-    });
+      store.findUserCoupons(event.id, userId),
+      store.findUserFailures(event.id, userId),
+    ]);
     const claims = new Map<string, ClaimView & { slot: number }>();
     for (const h of held) claims.set(h.claimId, { claimId: h.claimId, status: 'pending', slot: h.slot });
     for (const f of failures) {

@@ -1,6 +1,8 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
+import { claimOutcomes } from '../../claim.ts';
+import { claimRefusals } from '../claim-outcomes.ts';
 
 /*
  * The HTTP contract (CONTRACT.md) as OpenAPI. Paths, parameters and bodies come from the routes' own
@@ -17,13 +19,10 @@ const errorCodes = [
   'payload_too_large',
   'rate_limited',
   'unavailable',
-  'sold_out',
-  'limit_reached',
-  'not_started',
-  'ended',
+  ...claimRefusals,
   'not_found',
   'internal',
-] as const;
+];
 
 const error = (description: string, codes: readonly string[] = errorCodes) => ({
   description,
@@ -145,7 +144,7 @@ export const documentedRoutes: Record<string, Documented> = {
       400: invalid,
       401: userUnauthenticated,
       404: notFound,
-      409: error('Refused, nothing admitted.', ['sold_out', 'limit_reached', 'not_started', 'ended']),
+      409: error('Refused, nothing admitted.', claimRefusals),
       413: error('The body is too large.', ['payload_too_large']),
       429: error('An operator-configured rate limit.', ['rate_limited']),
       503: unavailable,
@@ -222,8 +221,9 @@ export const documentedRoutes: Record<string, Documented> = {
     summary: "The dashboard's live figures of an event (server-sent events)",
     description:
       'An `event: history` message with the points so far, then `event: figures` about once a second ' +
-      '(stock, remaining, admitted and issued with their rates, answers by outcome, outbox backlog, ' +
-      'Kafka consumer lag, failed claims), and `event: trouble` when the figures cannot be read. ' +
+      '(stock, remaining, admitted and issued with their rates, outbox backlog, Kafka consumer lag, ' +
+      `failed claims, and this API process's answers by outcome: ${claimOutcomes.join(', ')}), ` +
+      'and `event: trouble` when the figures cannot be read. ' +
       'Read it with fetch() and the Authorization header; the token never goes in the URL.',
     tags: ['admin'],
     security: admin,

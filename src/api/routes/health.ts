@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
-import type { Database } from '../../store/database.ts';
+import type { Store } from '../../store/store.ts';
 import type { Gate } from '../../gate/gate.ts';
 import type { Metrics } from '../../metrics.ts';
 
 export interface HealthRouteDeps {
-  db: Database;
+  store: Store;
   gate: Gate;
   metrics: Metrics;
 }
@@ -19,11 +18,11 @@ const settle = async (check: () => Promise<unknown>): Promise<'ok' | 'down'> => 
   }
 };
 
-export function registerHealthRoutes(app: FastifyInstance, { db, gate, metrics }: HealthRouteDeps): void {
+export function registerHealthRoutes(app: FastifyInstance, { store, gate, metrics }: HealthRouteDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
-    const [redis, postgres] = await Promise.all([settle(() => gate.ping()), settle(() => sql`SELECT 1`.execute(db))]);
+    const [redis, postgres] = await Promise.all([settle(() => gate.ping()), settle(() => store.ping())]);
     if (redis === 'ok' && postgres === 'ok') return { status: 'ready', checks: { redis, postgres } };
     const down = [redis === 'down' && 'Redis', postgres === 'down' && 'PostgreSQL'].filter(Boolean).join(' and ');
     return reply

@@ -1,18 +1,11 @@
 import { pino } from 'pino';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { closeRuntime, openRuntime } from '../../roles/runtime.ts';
-import { retryPassOptionsOf } from '../../roles/retry.ts';
-import type { Config } from '../../config.ts';
-import { createDatabase } from '../../store/database.ts';
 import {
   type FailedClaimRow,
+  type FailedClaimState,
   listFailedClaims,
-  makeFailedClaimsDue,
-  sumFailedClaimAttempts,
-} from '../../store/failed-claim-reports.ts';
-import type { FailedClaimState } from '../../store/schema.ts';
-import { createGate } from '../../gate/gate.ts';
-import { redriveFailedClaims } from '../../retry/redrive-failed-claims.ts';
+  retryFailedClaims,
+} from '../../roles/failed-claims.ts';
+import type { Config } from '../../config.ts';
 import type { Output } from './events.ts';
 import { parseCommand, positiveInteger, usageError, wantsHelp } from './parse.ts';
 import { createProgressBar } from './progress-bar.ts';
@@ -93,19 +86,14 @@ async function listCommand(
   output: Output,
 ): Promise<void> {
   const limit = positiveInteger('failed', 'limit', values.limit) ?? 50;
-  const db = createDatabase({ url: config.DATABASE_URL, poolSize: 1 });
-  try {
-    const claims = await listFailedClaims(db, { eventId: values.event, states: parseStates(values.state), limit });
-    if (values.json) {
-      output.out(`${JSON.stringify(claims)}\n`);
-    } else if (claims.length === 0) {
-      output.out('no failed claims\n');
-    } else {
-      output.out(formatTable(claims, claimColumns(Date.now())));
-      if (claims.length === limit) output.out(`(the first ${limit}; --limit shows more)\n`);
-    }
-  } finally {
-    await db.destroy();
+  const claims = await listFailedClaims(config, { eventId: values.event, states: parseStates(values.state), limit });
+  if (values.json) {
+    output.out(`${JSON.stringify(claims)}\n`);
+  } else if (claims.length === 0) {
+    output.out('no failed claims\n');
+  } else {
+    output.out(formatTable(claims, claimColumns(Date.now())));
+    if (claims.length === limit) output.out(`(the first ${limit}; --limit shows more)\n`);
   }
 }
 
@@ -114,28 +102,14 @@ async function retryCommand(
   values: { event?: string | undefined; claim?: string[] | undefined; json?: boolean | undefined },
   output: Output,
 ): Promise<void> {
-  const filter = { eventId: values.event, claimIds: values.claim };
+  const selection = { eventId: values.event, claimIds: values.claim };
   // Logs go to stderr: stdout is the command's answer.
   const log = pino({ name: 'firstcome-failed', level: config.LOG_LEVEL }, pino.destination(2));
-  const runtime = await openRuntime(config, log);
   const bar = createProgressBar('retrying', output.err);
-  let isRunning = true;
   try {
-    const attemptsBefore = await sumFailedClaimAttempts(runtime.db, filter);
-    const selected = await makeFailedClaimsDue(runtime.db, filter);
-    const showProgress = async () => {
-      while (isRunning) {
-        const done = (await sumFailedClaimAttempts(runtime.db, filter).catch(() => attemptsBefore)) - attemptsBefore;
-        bar.update(Math.min(done, selected), selected);
-        await sleep(250);
-      }
-    };
-    const progress = showProgress();
-    const pass = redriveFailedClaims(
-      { db: runtime.db, gate: createGate(runtime.redis), redis: runtime.redis },
-      retryPassOptionsOf(config),
-    ).finally(() => (isRunning = false));
-    const [summary] = await Promise.all([pass, progress]);
+    const { selected, ...summary } = await retryFailedClaims(config, log, selection, (attempted, total) =>
+      bar.update(attempted, total),
+    );
     bar.update(selected, selected);
     bar.finish();
     if (values.json) {
@@ -153,8 +127,6 @@ async function retryCommand(
       );
     }
   } finally {
-    isRunning = false;
     bar.finish();
-    await closeRuntime(runtime);
   }
 }

@@ -9,9 +9,6 @@ import {
   useRedis,
 } from '../../../test/harness.ts';
 import type { AdmittedClaim } from '../../claim.ts';
-import { countCoupons } from '../../store/coupons.ts';
-import { insertEvent } from '../../store/events.ts';
-import { recordFailedClaims } from '../../store/failed-claims.ts';
 
 type Api = Awaited<ReturnType<typeof spawnApi>>;
 
@@ -107,7 +104,7 @@ describe('firstcome events and firstcome failed', () => {
 
   it('lists failed claims from the database and retries them with one pass of the retry job', async () => {
     const eventId = r.eventId();
-    await insertEvent(t.db, { id: eventId, name: 'F', stock: 10, perUserLimit: 1, startsAt: null, endsAt: null });
+    await t.store.insertEvent({ id: eventId, name: 'F', stock: 10, perUserLimit: 1, startsAt: null, endsAt: null });
     const failed = (seq: number): AdmittedClaim => ({
       claimId: randomId('claim'),
       eventId,
@@ -117,8 +114,7 @@ describe('firstcome events and firstcome failed', () => {
       admittedAtMs: Date.now(),
     });
     const claims = [failed(1), failed(2), failed(3)];
-    await recordFailedClaims(
-      t.db,
+    await t.store.recordFailedClaims(
       claims.map((claim) => ({ claim, reason: 'db_unavailable: the database was down' })),
     );
 
@@ -132,7 +128,7 @@ describe('firstcome events and firstcome failed', () => {
     const retried = await firstcome(['failed', 'retry', '--event', eventId, '--json'], env);
     expect(retried.code, retried.output).toBe(0);
     expect(jsonOf(retried.output)).toMatchObject({ selected: 3, issued: 3 });
-    expect(await countCoupons(t.db, eventId)).toBe(3);
+    expect(await t.store.countCoupons(eventId)).toBe(3);
 
     const after = await firstcome(['failed', 'list', '--event', eventId, '--state', 'issued', '--json'], env);
     expect(jsonOf<Array<{ state: string }>>(after.output).map((c) => c.state)).toEqual(['issued', 'issued', 'issued']);

@@ -1,29 +1,22 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { AppError } from '../errors.ts';
-import type { Schema } from './schema.ts';
+import { AppError } from '../../errors.ts';
+import type { Executor } from '../dialect.ts';
+import type { Schema } from '../schema.ts';
 
 // COUNT(*) and SUM() come back as int8; our figures stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-export type Database = Kysely<Schema>;
-
-export interface DatabaseOptions {
-  url: string;
-  poolSize?: number;
-}
-
-export function createDatabase({ url, poolSize = 10 }: DatabaseOptions): Database {
+export function connect({ url, poolSize }: { url: string; poolSize: number }): Executor {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => undefined);
   return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
 }
 
-/** Creates the database named in `url` when it is missing (firstcome start on a fresh machine). */
+/** Looks the database up in pg_database through the server's `postgres` database, and creates it if missing. */
 export async function ensureDatabaseExists(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
   if (!name) throw new AppError('CONFIG_INVALID', 'DATABASE_URL: must name a database');
   const admin = new URL(url);
   admin.pathname = '/postgres';
@@ -37,17 +30,7 @@ export async function ensureDatabaseExists(url: string): Promise<void> {
         if ((error as { code?: string }).code !== '42P04') throw error;
       });
     }
-  } catch (error) {
-    throw new AppError(
-      'DB_UNAVAILABLE',
-      `cannot reach PostgreSQL at ${target.host} to create "${name}": ${describe(error)}`,
-      {
-        cause: error,
-      },
-    );
   } finally {
     await client.end().catch(() => undefined);
   }
 }
-
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));

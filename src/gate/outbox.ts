@@ -1,6 +1,6 @@
-import type { AdmittedClaim, EventId } from '../claim.ts';
-import { activeEventsKey, gateKeys, outboxGroup } from '../gate/keys.ts';
-import type { GateRedis } from '../gate/redis.ts';
+import { type AdmittedClaim, claimFromStrings, type EventId } from '../claim.ts';
+import { activeEventsKey, gateKeys, outboxGroup } from './keys.ts';
+import type { GateRedis } from './redis.ts';
 
 /** One admitted claim as the gate appended it to its event's outbox stream. */
 export interface OutboxEntry {
@@ -8,7 +8,7 @@ export interface OutboxEntry {
   claim: AdmittedClaim;
 }
 
-export interface OutboxReaderOptions {
+export interface OutboxConsumerOptions {
   /** This relay's name in the stream consumer group; unique per relay process. */
   consumerName: string;
   /** Entries read per event and call. */
@@ -17,29 +17,44 @@ export interface OutboxReaderOptions {
   claimIdleMs: number;
 }
 
+/** An event's outbox in numbers, for the dashboard. */
+export interface OutboxFigures {
+  /** Entries in the stream (XLEN); the relay deletes an entry once Kafka acknowledged it. */
+  length: number;
+  /** Admitted claims not yet acknowledged by Kafka: not yet read by a relay, plus read and unacknowledged. */
+  backlog: number;
+  /** Read by a relay, not yet acknowledged by Kafka. */
+  pending: number;
+}
+
+/** The claims waiting in an event's outbox for the relay, and when the event last admitted one. */
+export interface OutboxContents {
+  claimIds: Set<string>;
+  /** From the stream's last id; undefined when the event has no outbox (never admitted, or Redis lost it). */
+  lastAdmissionMs: number | undefined;
+}
+
 /*
- * The gate writes the fields; the relay forwards them without judging them. A field that is missing
- * becomes NaN here and null in JSON, and the worker routes the claim to failed_claims.
+ * The scripts write the claim's fields but eventId, which the key carries; the consumer forwards them
+ * without judging them. A missing field becomes '' or NaN (null in JSON), and the worker routes the
+ * claim to failed_claims.
  */
 const toEntry = (eventId: EventId, id: string, fields: Record<string, string>): OutboxEntry => ({
   id,
-  claim: {
-    claimId: fields.claimId ?? '',
-    eventId,
-    userId: fields.userId ?? '',
-    seq: Number(fields.seq),
-    slot: Number(fields.slot),
-    admittedAtMs: Number(fields.admittedAtMs),
-  },
+  claim: claimFromStrings({ ...fields, eventId }),
 });
 
 const isMissingGroup = (error: unknown) => error instanceof Error && error.message.startsWith('NOGROUP');
 
 /**
- * The relay's view of the gate's outbox streams. Every call names one event's stream only: an event's
- * keys share one cluster slot, and different events may live on different nodes.
+ * The relay's side of the gate's outbox streams: a consumer group per event, at-least-once. Every call
+ * names one event's stream only: an event's keys share one cluster slot, and different events may live
+ * on different nodes.
  */
-export function createOutboxReader(redis: GateRedis, { consumerName, batchSize, claimIdleMs }: OutboxReaderOptions) {
+export function createOutboxConsumer(
+  redis: GateRedis,
+  { consumerName, batchSize, claimIdleMs }: OutboxConsumerOptions,
+) {
   const groupReady = new Set<EventId>();
 
   async function ensureGroup(eventId: EventId): Promise<void> {
@@ -90,7 +105,7 @@ export function createOutboxReader(redis: GateRedis, { consumerName, batchSize, 
       return messages.flatMap((m) => (m === null ? [] : [toEntry(eventId, m.id, m.message)]));
     },
 
-    /** Called only after Kafka acknowledged the entries: they leave the pending list and the stream. */
+    /** Call only after Kafka acknowledged the entries: they leave the pending list and the stream. */
     async acknowledge(eventId: EventId, ids: string[]): Promise<void> {
       if (ids.length === 0) return;
       const key = gateKeys(eventId).outbox;
@@ -111,4 +126,37 @@ export function createOutboxReader(redis: GateRedis, { consumerName, batchSize, 
   };
 }
 
-export type OutboxReader = ReturnType<typeof createOutboxReader>;
+export type OutboxConsumer = ReturnType<typeof createOutboxConsumer>;
+
+export async function readOutboxFigures(redis: GateRedis, eventId: EventId): Promise<OutboxFigures> {
+  const key = gateKeys(eventId).outbox;
+  const [length, groups] = await Promise.all([
+    redis.xLen(key),
+    // XINFO GROUPS fails on a stream that does not exist yet (no claim admitted).
+    redis.xInfoGroups(key).catch(() => []),
+  ]);
+  const group = groups.find((g) => String(g.name) === outboxGroup);
+  if (!group) return { length, backlog: length, pending: 0 };
+  const pending = Number(group.pending);
+  // Redis cannot count the unread entries after some deletions (lag is null then); the stream's
+  // length is an upper bound, and the relay trims what Kafka acknowledged.
+  const unread = group.lag === null ? Math.max(0, length - pending) : Number(group.lag);
+  return { length, backlog: unread + pending, pending };
+}
+
+export async function readOutboxContents(redis: GateRedis, eventId: EventId): Promise<OutboxContents> {
+  const { outbox } = gateKeys(eventId);
+  const claimIds = new Set<string>();
+  if ((await redis.exists(outbox)) === 0) return { claimIds, lastAdmissionMs: undefined };
+  const info = (await redis.xInfoStream(outbox)) as unknown as Record<string, unknown>;
+  const lastId = info['last-generated-id'];
+  let start = '-';
+  for (;;) {
+    const page = (await redis.xRange(outbox, start, '+', { COUNT: 1000 })) ?? [];
+    for (const entry of page) if (entry.message.claimId) claimIds.add(entry.message.claimId);
+    const last = page.at(-1);
+    if (!last || page.length < 1000) break;
+    start = `(${last.id}`;
+  }
+  return { claimIds, lastAdmissionMs: typeof lastId === 'string' ? Number(lastId.split('-')[0]) : undefined };
+}

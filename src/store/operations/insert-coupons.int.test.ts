@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AdmittedClaim } from '../claim.ts';
-import { randomId, useDatabase } from '../../test/harness.ts';
-import { countCoupons } from './coupons.ts';
-import { insertEvent } from './events.ts';
-import { insertCoupons } from './insert-coupons.ts';
+import type { AdmittedClaim } from '../../claim.ts';
+import { randomId, useDatabase } from '../../../test/harness.ts';
 
 const claimOf = (eventId: string, seq: number, userId = `u${seq}`, slot = 1): AdmittedClaim => ({
   claimId: randomId('c'),
@@ -19,20 +16,20 @@ describe('insertCoupons', () => {
 
   async function anEvent(stock: number, perUserLimit = 1) {
     const id = randomId('ev');
-    await insertEvent(t.db, { id, name: 'drop', stock, perUserLimit, startsAt: null, endsAt: null });
+    await t.store.insertEvent({ id, name: 'drop', stock, perUserLimit, startsAt: null, endsAt: null });
     return id;
   }
 
   it('writes a batch once, however often Kafka redelivers it', async () => {
     const eventId = await anEvent(1000);
     const claims = Array.from({ length: 500 }, (_, i) => claimOf(eventId, i + 1));
-    expect(await insertCoupons(t.db, claims)).toEqual({ inserted: 500, duplicates: 0, refused: [] });
-    expect(await insertCoupons(t.db, [...claims, ...claims.slice(0, 10)])).toEqual({
+    expect(await t.store.insertCoupons(claims)).toEqual({ inserted: 500, duplicates: 0, refused: [] });
+    expect(await t.store.insertCoupons([...claims, ...claims.slice(0, 10)])).toEqual({
       inserted: 0,
       duplicates: 510,
       refused: [],
     });
-    expect(await countCoupons(t.db, eventId)).toBe(500);
+    expect(await t.store.countCoupons(eventId)).toBe(500);
   });
 
   it('refuses, in the database itself, a ticket beyond stock, a ticket twice, a slot twice and an unknown event', async () => {
@@ -45,7 +42,7 @@ describe('insertCoupons', () => {
       claimOf(eventId, 3, 'alice', 3),
       claimOf(randomId('missing'), 1),
     ];
-    const result = await insertCoupons(t.db, [...good, ...bad]);
+    const result = await t.store.insertCoupons([...good, ...bad]);
     expect(result.inserted).toBe(2);
     expect(result.refused.map((r) => r.claim)).toEqual(bad);
     expect(result.refused.map((r) => r.reason.split(':')[0])).toEqual([
@@ -55,6 +52,6 @@ describe('insertCoupons', () => {
       'beyond_limit',
       'unknown_event',
     ]);
-    expect(await countCoupons(t.db, eventId)).toBe(2);
+    expect(await t.store.countCoupons(eventId)).toBe(2);
   });
 });

@@ -1,0 +1,44 @@
+import type { EventId } from '../claim.ts';
+import { subscribeGateChanges } from './gate-changes.ts';
+import { createGate, type Gate } from './gate.ts';
+import { activeEventsKey, gateKeys } from './keys.ts';
+import { createOutboxConsumer, type OutboxConsumer, type OutboxConsumerOptions } from './outbox.ts';
+import { connectRedis, createRedis, type GateRedis, type RedisOptions } from './redis.ts';
+import type { VerdictCache } from './verdict-cache.ts';
+
+export type { RedisOptions } from './redis.ts';
+
+/** The gate on a connection of its own: what a process role holds, and the only way outside src/gate to Redis. */
+export type GateHandle = Gate & {
+  /** The relay's reader of the outbox streams. */
+  createOutboxConsumer(options: OutboxConsumerOptions): OutboxConsumer;
+  /** Keeps `cache` in line with closes and restocks published by any process; returns the unsubscribe. */
+  subscribeChanges(cache: VerdictCache, onError: (error: unknown) => void): Promise<() => Promise<void>>;
+  /** Deletes everything the gate holds for these events (tests and the benchmark clean up with it). */
+  deleteEvents(eventIds: EventId[]): Promise<void>;
+  /** Lets commands in flight finish, then disconnects; a second call does nothing. */
+  close(): Promise<void>;
+};
+
+/** A handle on a connected client, for tests that also look at Redis itself. */
+export function createGateHandle(redis: GateRedis): GateHandle {
+  return {
+    ...createGate(redis),
+    createOutboxConsumer: (options) => createOutboxConsumer(redis, options),
+    subscribeChanges: (cache, onError) => subscribeGateChanges(redis, cache, onError),
+    async deleteEvents(eventIds) {
+      // One event at a time: an event's keys share a cluster slot, different events may not.
+      for (const eventId of eventIds) await redis.del(Object.values(gateKeys(eventId)));
+      if (eventIds.length > 0) await redis.sRem(activeEventsKey, eventIds);
+    },
+    async close() {
+      if (redis.isOpen) await redis.close();
+      else redis.destroy();
+    },
+  };
+}
+
+/** Connects to Redis (a single node, or a cluster when `clusterNodes` is set); `onError` hears reconnects. */
+export async function openGate(options: RedisOptions, onError: (error: unknown) => void): Promise<GateHandle> {
+  return createGateHandle(await connectRedis(createRedis(options), onError));
+}

@@ -1,0 +1,28 @@
+import type { EventDefinition, EventId } from '../../claim.ts';
+import { AppError } from '../../errors.ts';
+import type { StoreContext } from '../dialect.ts';
+import { eventOfRow } from './rows.ts';
+
+export interface NewEvent {
+  id: EventId;
+  name: string;
+  stock: number;
+  perUserLimit: number;
+  startsAt: Date | null;
+  endsAt: Date | null;
+}
+
+/** Throws EVENT_EXISTS when an event has that id already. */
+export async function insertEvent({ db, dialect }: StoreContext, event: NewEvent): Promise<EventDefinition> {
+  const row = await dialect.insertEvent(db, {
+    id: event.id,
+    name: event.name,
+    stock: event.stock,
+    per_user_limit: event.perUserLimit,
+    starts_at: event.startsAt,
+    ends_at: event.endsAt,
+    closed_at: null,
+  });
+  if (!row) throw new AppError('EVENT_EXISTS', `an event with id "${event.id}" exists already`);
+  return eventOfRow(row);
+}
