@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, freePort, spawnApi, useDatabase, useRedis, waitFor } from './harness.ts';
+import { adminToken, freePort, waitFor } from './fixtures/basics.ts';
+import { spawnApi } from './fixtures/processes.ts';
+import { useDatabase, useRedis } from './fixtures/datastores.ts';
 
 type Api = Awaited<ReturnType<typeof spawnApi>>;
 

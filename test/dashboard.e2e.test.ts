@@ -3,18 +3,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  adminToken,
-  freePort,
-  randomId,
-  repoRoot,
-  spawnFirstcome,
-  startPrivateRedis,
-  useDatabase,
-  useKafkaTopics,
-  waitFor,
-  type FirstcomeProcess,
-} from './harness.ts';
+import { adminToken, freePort, randomId, repoRoot, waitFor } from './fixtures/basics.ts';
+import { spawnFirstcome, type FirstcomeProcess } from './fixtures/processes.ts';
+import { startPrivateRedis, useDatabase, useKafkaTopics } from './fixtures/datastores.ts';
 
 /** Debian's Chromium; scripts/test installs it (ensure_chromium in scripts/lib/services.sh). */
 const chromiumPath = '/usr/bin/chromium';

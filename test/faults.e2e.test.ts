@@ -1,84 +1,15 @@
 import { Producer, stringSerializers } from '@platformatic/kafka';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGate } from '../src/gate/open-gate.ts';
 import { ensureClaimsTopic } from '../src/kafka/claims-topic.ts';
-import {
-  claimAll,
-  createEventVia,
-  createPrivateKafka,
-  expectPromisesHold,
-  randomId,
-  spawnApi,
-  spawnFirstcome,
-  startPrivateRedis,
-  startTcpProxy,
-  useDatabase,
-  useKafkaTopics,
-  waitFor,
-  waitForCoupons,
-  type ApiProcess,
-  type ClaimAnswer,
-  type FirstcomeProcess,
-} from './harness.ts';
+import { claimAll, createEventVia, expectPromisesHold, waitForCoupons, type ClaimAnswer } from './fixtures/promises.ts';
+import { createPrivateKafka } from './fixtures/datastores.ts';
+import { randomId, waitFor } from './fixtures/basics.ts';
+import { usePipeline } from './fixtures/pipeline.ts';
+import { startTcpProxy } from './fixtures/processes.ts';
 
 const users = (count: number, offset = 0) => Array.from({ length: count }, (_, i) => `user-${offset + i}`);
 const admittedOf = (answers: ClaimAnswer[]) => answers.filter((a) => a.status === 202);
-
-/** Processes of one test, killed after it; their output is printed when the test fails. */
-function useProcesses() {
-  const running: FirstcomeProcess[] = [];
-  afterAll(async () => {
-    await Promise.all(running.map((p) => p.kill('SIGKILL')));
-  });
-  return {
-    add<P extends FirstcomeProcess>(process: P): P {
-      running.push(process);
-      return process;
-    },
-    dumpOnFailure() {
-      onTestFailed(() => {
-        for (const p of running) console.log(`--- firstcome ${p.child.spawnargs.slice(2).join(' ')}\n${p.output()}`);
-      });
-    },
-  };
-}
-
-/** A private Redis, database and topic, and the env that points firstcome processes at them. */
-function usePipeline(extraEnv: () => Record<string, string> = () => ({})) {
-  const t = useDatabase();
-  const topics = useKafkaTopics();
-  const processes = useProcesses();
-  const state = { env: {} as Record<string, string>, api: undefined as ApiProcess | undefined };
-  let redis: Awaited<ReturnType<typeof startPrivateRedis>> | undefined;
-  beforeAll(async () => {
-    redis = await startPrivateRedis();
-    state.env = {
-      DATABASE_URL: t.url,
-      REDIS_URL: redis.url,
-      KAFKA_TOPIC: topics.topic(),
-      KAFKA_PARTITIONS: '4',
-      ...extraEnv(),
-    };
-    state.api = processes.add(await spawnApi(state.env));
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
-  return {
-    t,
-    processes,
-    get env() {
-      return state.env;
-    },
-    get api() {
-      return state.api!;
-    },
-    redisUrl: () => redis!.url,
-    spawn(role: 'relay' | 'worker', env: Record<string, string> = {}) {
-      return processes.add(spawnFirstcome([role], { ...state.env, ...env }));
-    },
-  };
-}
 
 describe('when the worker is SIGKILLed mid-drop', () => {
   // A throttled worker with small batches keeps the drop landing long enough to kill it halfway.

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { createStore, ensureDatabaseExists } from '../src/store/store.ts';
-import { dropTestDatabase, testDatabaseUrl } from './databases.ts';
+import { dropTestDatabase, testDatabaseUrl } from './fixtures/databases.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,7 +10,7 @@ declare module 'vitest' {
 }
 
 /**
- * Migrates a template database once per run; each test file clones it (harness.ts useDatabase). The
+ * Migrates a template database once per run; each test file clones it (fixtures/datastores.ts useDatabase). The
  * name is the run's own, so two runs on one machine never drop each other's template.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -1,23 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStoreProbe } from '../src/store/store-probe.ts';
-import { testDatabaseUrl } from './databases.ts';
-import {
-  claimAll,
-  createEventVia,
-  dropDatabase,
-  expectPromisesHold,
-  freePort,
-  randomId,
-  spawnApi,
-  spawnFirstcome,
-  startPrivateRedis,
-  useDatabase,
-  useKafkaTopics,
-  waitFor,
-  waitForCoupons,
-  type ApiProcess,
-  type FirstcomeProcess,
-} from './harness.ts';
+import { testDatabaseUrl } from './fixtures/databases.ts';
+import { claimAll, createEventVia, expectPromisesHold, waitForCoupons } from './fixtures/promises.ts';
+import { dropDatabase, startPrivateRedis, useDatabase, useKafkaTopics } from './fixtures/datastores.ts';
+import { freePort, randomId, waitFor } from './fixtures/basics.ts';
+import { spawnApi, spawnFirstcome, type ApiProcess, type FirstcomeProcess } from './fixtures/processes.ts';
 
 const users = (count: number, distinct: number) => Array.from({ length: count }, (_, i) => `user-${i % distinct}`);
 

@@ -1,22 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGate } from '../src/gate/open-gate.ts';
-import {
-  adminToken,
-  claimAll,
-  createEventVia,
-  expectPromisesHold,
-  freePort,
-  randomId,
-  spawnApi,
-  spawnFirstcome,
-  useDatabase,
-  useKafkaTopics,
-  waitFor,
-  waitForCoupons,
-  type ApiProcess,
-  type FirstcomeProcess,
-} from './harness.ts';
+import { adminToken, freePort, randomId, waitFor } from './fixtures/basics.ts';
+import { claimAll, createEventVia, expectPromisesHold, waitForCoupons } from './fixtures/promises.ts';
+import { spawnApi, spawnFirstcome, type ApiProcess, type FirstcomeProcess } from './fixtures/processes.ts';
+import { useDatabase, useKafkaTopics } from './fixtures/datastores.ts';
 
 /** A redis-server of this test's own, without persistence: a restart loses everything, as promise 6 supposes. */
 async function startVolatileRedis() {

@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type FirstcomeProcess,
-  freePort,
-  spawnFirstcome,
-  startPrivateRedis,
-  useDatabase,
-  useKafkaTopics,
-  waitFor,
-} from './harness.ts';
+import { type FirstcomeProcess, spawnFirstcome } from './fixtures/processes.ts';
+import { freePort, waitFor } from './fixtures/basics.ts';
+import { startPrivateRedis, useDatabase, useKafkaTopics } from './fixtures/datastores.ts';
 
 describe('relay and worker run alone', () => {
   const t = useDatabase();

@@ -1,6 +1,8 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, useDatabase, useRedis, buildTestApp } from '../../test/harness.ts';
+import { adminToken } from '../../test/fixtures/basics.ts';
+import { useDatabase, useRedis } from '../../test/fixtures/datastores.ts';
+import { buildTestApp } from '../../test/fixtures/app.ts';
 import type { FastifyInstance } from 'fastify';
 import { type AuthOptions } from './auth.ts';
 import { createRateLimiter } from './rate-limiter.ts';

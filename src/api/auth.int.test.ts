@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, buildTestApp, freePort, useDatabase, unreachableGate, useRedis } from '../../test/harness.ts';
+import { adminToken, freePort } from '../../test/fixtures/basics.ts';
+import { buildTestApp } from '../../test/fixtures/app.ts';
+import { useDatabase, unreachableGate, useRedis } from '../../test/fixtures/datastores.ts';
 import { createStore } from '../store/store.ts';
 import type { AuthOptions } from './auth.ts';
 

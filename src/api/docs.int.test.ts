@@ -2,7 +2,9 @@ import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, useDatabase, useRedis, buildTestApp } from '../../test/harness.ts';
+import { adminToken } from '../../test/fixtures/basics.ts';
+import { useDatabase, useRedis } from '../../test/fixtures/datastores.ts';
+import { buildTestApp } from '../../test/fixtures/app.ts';
 import type { FastifyInstance } from 'fastify';
 
 interface OpenApiDocument {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSseParser, type SseMessage } from '../../dashboard/src/sse.ts';
-import { adminToken, startPrivateRedis, useDatabase, useRedis, waitFor, buildTestApp } from '../../test/harness.ts';
+import { adminToken, waitFor } from '../../test/fixtures/basics.ts';
+import { startPrivateRedis, useDatabase, useRedis } from '../../test/fixtures/datastores.ts';
+import { buildTestApp } from '../../test/fixtures/app.ts';
 import { createMetrics } from '../metrics.ts';
 import type { FastifyInstance } from 'fastify';
 import type { LiveFrame } from './live-stream.ts';

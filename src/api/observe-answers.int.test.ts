@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { adminToken, useDatabase, useRedis, buildTestApp } from '../../test/harness.ts';
+import { adminToken } from '../../test/fixtures/basics.ts';
+import { useDatabase, useRedis } from '../../test/fixtures/datastores.ts';
+import { buildTestApp } from '../../test/fixtures/app.ts';
 
 describe('log lines', () => {
   const t = useDatabase();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.ts';
-import { adminDatabaseUrl } from '../../test/databases.ts';
+import { adminDatabaseUrl } from '../../test/fixtures/databases.ts';
 import { benchmark, runBench } from './bench.ts';
 import { parseBenchArgs } from './options.ts';
 import { designs, defaultDesigns } from './designs.ts';

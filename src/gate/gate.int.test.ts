@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { claimFieldNames, type EventDefinition } from '../claim.ts';
-import { randomId, useRedis } from '../../test/harness.ts';
+import { randomId } from '../../test/fixtures/basics.ts';
+import { useRedis } from '../../test/fixtures/datastores.ts';
 import { type Admission, createGate } from './gate.ts';
 import { activeEventsKey, gateKeys } from './keys.ts';
 import { createGateHandle } from './open-gate.ts';

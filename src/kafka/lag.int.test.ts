@@ -1,6 +1,7 @@
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, randomId, useKafkaTopics } from '../../test/harness.ts';
+import { freePort, randomId } from '../../test/fixtures/basics.ts';
+import { useKafkaTopics } from '../../test/fixtures/datastores.ts';
 import { createKafkaLag } from './lag.ts';
 
 const brokers = ['127.0.0.1:9092'];

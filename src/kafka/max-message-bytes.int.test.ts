@@ -1,6 +1,7 @@
 import { Admin, ConfigResourceTypes } from '@platformatic/kafka';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, useKafkaTopics } from '../../test/harness.ts';
+import { freePort } from '../../test/fixtures/basics.ts';
+import { useKafkaTopics } from '../../test/fixtures/datastores.ts';
 import { readMaxMessageBytes } from './max-message-bytes.ts';
 
 const brokers = ['127.0.0.1:9092'];

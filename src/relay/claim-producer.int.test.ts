@@ -1,6 +1,7 @@
 import { Admin, Consumer, ListOffsetTimestamps, stringDeserializers } from '@platformatic/kafka';
 import { afterAll, describe, expect, it } from 'vitest';
-import { randomId, useKafkaTopics } from '../../test/harness.ts';
+import { randomId } from '../../test/fixtures/basics.ts';
+import { useKafkaTopics } from '../../test/fixtures/datastores.ts';
 import type { AdmittedClaim } from '../claim.ts';
 import { isAppError } from '../errors.ts';
 import { decodeClaim } from '../kafka/claim-codec.ts';

@@ -1,7 +1,8 @@
 import { Admin, Consumer, ListOffsetTimestamps, stringDeserializers } from '@platformatic/kafka';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomId, startPrivateRedis, useKafkaTopics, waitFor } from '../../test/harness.ts';
+import { randomId, waitFor } from '../../test/fixtures/basics.ts';
+import { startPrivateRedis, useKafkaTopics } from '../../test/fixtures/datastores.ts';
 import { type GateHandle, openGate } from '../gate/open-gate.ts';
 import { ensureClaimsTopic } from '../kafka/claims-topic.ts';
 import { decodeClaim } from '../kafka/claim-codec.ts';

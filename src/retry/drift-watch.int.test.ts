@@ -1,7 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { admitOne, deliverClaims, openEvent } from '../../test/tickets.ts';
-import { useDatabase, useRedis, waitFor } from '../../test/harness.ts';
+import { admitOne, deliverClaims, openEvent } from '../../test/fixtures/tickets.ts';
+import { useDatabase, useRedis } from '../../test/fixtures/datastores.ts';
+import { waitFor } from '../../test/fixtures/basics.ts';
 import { createMetrics } from '../metrics.ts';
 import { startDriftWatch } from './drift-watch.ts';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AdmittedClaim } from '../claim.ts';
-import { admitOne as admit, deliverClaims, openEvent } from '../../test/tickets.ts';
-import { randomId, useDatabase, useRedis, waitFor } from '../../test/harness.ts';
+import { admitOne as admit, deliverClaims, openEvent } from '../../test/fixtures/tickets.ts';
+import { randomId, waitFor } from '../../test/fixtures/basics.ts';
+import { useDatabase, useRedis } from '../../test/fixtures/datastores.ts';
 import { createVerdictCache } from '../gate/verdict-cache.ts';
 import { redriveFailedClaims } from './redrive-failed-claims.ts';
 

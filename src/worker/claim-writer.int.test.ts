@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { randomId, useDatabase } from '../../test/harness.ts';
+import { randomId } from '../../test/fixtures/basics.ts';
+import { useDatabase } from '../../test/fixtures/datastores.ts';
 import type { AdmittedClaim } from '../claim.ts';
 import { writeClaims } from './claim-writer.ts';
 

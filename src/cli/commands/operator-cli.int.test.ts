@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  freePort,
-  randomId,
-  spawnApi,
-  spawnFirstcome,
-  startPrivateRedis,
-  useDatabase,
-  useRedis,
-} from '../../../test/harness.ts';
+import { freePort, randomId } from '../../../test/fixtures/basics.ts';
+import { spawnApi, spawnFirstcome } from '../../../test/fixtures/processes.ts';
+import { startPrivateRedis, useDatabase, useRedis } from '../../../test/fixtures/datastores.ts';
 import type { AdmittedClaim } from '../../claim.ts';
 
 type Api = Awaited<ReturnType<typeof spawnApi>>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AdmittedClaim } from '../../claim.ts';
-import { randomId, useDatabase } from '../../../test/harness.ts';
+import { randomId } from '../../../test/fixtures/basics.ts';
+import { useDatabase } from '../../../test/fixtures/datastores.ts';
 
 const claimOf = (eventId: string, seq: number, userId = `u${seq}`, slot = 1): AdmittedClaim => ({
   claimId: randomId('c'),
