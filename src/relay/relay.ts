@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AdmittedClaim, EventId } from '../claim.ts';
 import type { Metrics } from '../metrics.ts';
-import { retryUntil, runLoop } from '../runtime/run-loop.ts';
+import { retryUntil, runLoop, createStoppable } from '../runtime/run-loop.ts';
 import type { ClaimProducer } from './claim-producer.ts';
 import type { OutboxConsumer, OutboxEntry } from '../gate/outbox.ts';
 
@@ -36,8 +36,7 @@ const summaryEveryMs = 10_000;
  */
 export function createRelay({ reader, producer, log, metrics }: RelayDeps, options: RelayOptions) {
   const { batchSize, eventsRefreshMs = 1000, idlePollMs = 20, takeOverEveryMs = 1000 } = options;
-  const stopping = new AbortController();
-  let running: Promise<void> | undefined;
+  const lifecycle = createStoppable(() => loop());
   let events: EventId[] = [];
   let eventsReadAt = -Infinity;
   let takenOverAt = -Infinity;
@@ -77,7 +76,7 @@ export function createRelay({ reader, producer, log, metrics }: RelayDeps, optio
   /** Retries until Kafka takes the claims; gives up only when the relay stops (the entries stay pending). */
   async function publishUntilAcknowledged(claims: AdmittedClaim[]): Promise<boolean> {
     const published = await retryUntil(() => producer.publishClaims(claims), {
-      signal: stopping.signal,
+      signal: lifecycle.signal,
       backoffMs,
       onFailureStreak: (error) => log.warn({ err: error }, 'relay: Kafka did not acknowledge; retrying with backoff'),
       onRecovered: () => log.info({ claims: claims.length }, 'relay: Kafka acknowledged again'),
@@ -118,7 +117,7 @@ export function createRelay({ reader, producer, log, metrics }: RelayDeps, optio
       movedSinceSummary = 0;
     }, summaryEveryMs);
     await runLoop({
-      signal: stopping.signal,
+      signal: lifecycle.signal,
       step: async () => {
         const moved = await relayOnce();
         movedSinceSummary += moved;
@@ -134,16 +133,9 @@ export function createRelay({ reader, producer, log, metrics }: RelayDeps, optio
 
   return {
     /** Runs until `stop`; never rejects (failures are retried, and logged once per streak). */
-    run(): Promise<void> {
-      running ??= loop();
-      return running;
-    },
-
+    run: () => lifecycle.run(),
     /** Finishes the batch in hand (unless Kafka refuses it), then returns. */
-    async stop(): Promise<void> {
-      stopping.abort();
-      await running;
-    },
+    stop: () => lifecycle.stop(),
   };
 }
 

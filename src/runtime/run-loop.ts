@@ -111,3 +111,24 @@ export async function retryUntil<T>(attempt: () => Promise<T>, options: FailureS
     }
   }
 }
+
+/**
+ * A long-running job that starts once and stops on request: `signal` aborts when `stop` is called, and
+ * `stop` resolves once the job's promise has settled (it finishes what it holds first).
+ */
+export function createStoppable(job: () => Promise<void>) {
+  const stopping = new AbortController();
+  let running: Promise<void> | undefined;
+  return {
+    signal: stopping.signal,
+    /** Runs until `stop`; calling it again returns the same run. */
+    run(): Promise<void> {
+      running ??= job();
+      return running;
+    },
+    async stop(): Promise<void> {
+      stopping.abort();
+      await running;
+    },
+  };
+}

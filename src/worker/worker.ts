@@ -4,7 +4,7 @@ import type { AdmittedClaim } from '../claim.ts';
 import type { FailedClaimInput, Store } from '../store/store.ts';
 import { kafkaClientOptions, type KafkaTarget } from '../kafka/kafka-options.ts';
 import type { Metrics } from '../metrics.ts';
-import { type LoopStep, pause, retryUntil, runLoop } from '../runtime/run-loop.ts';
+import { type LoopStep, pause, retryUntil, runLoop, createStoppable } from '../runtime/run-loop.ts';
 import { writeClaims, type ClaimBatch } from './claim-writer.ts';
 import { drainInBatches, type Received } from './message-batches.ts';
 import { createWriteLimiter } from './write-limiter.ts';
@@ -63,8 +63,7 @@ export function createWorker({ store, kafka, log, metrics }: WorkerDeps, options
   // A batch larger than a second's worth of rows would make the cap bursty.
   const batchSize = maxWritesPerSec > 0 ? Math.min(options.batchSize, maxWritesPerSec) : options.batchSize;
   const limiter = createWriteLimiter({ rowsPerSec: maxWritesPerSec, burstRows: batchSize });
-  const stopping = new AbortController();
-  let running: Promise<void> | undefined;
+  const lifecycle = createStoppable(() => loop());
   const sinceSummary = { issued: 0, duplicates: 0, failed: 0 };
 
   function splitBatch(items: Received[]): ClaimBatch {
@@ -90,7 +89,7 @@ export function createWorker({ store, kafka, log, metrics }: WorkerDeps, options
   /** Retries through a database outage; gives up only when the worker stops (the batch is then not committed). */
   async function writeUntilStored(batch: ClaimBatch) {
     const written = await retryUntil(() => writeClaims(store, batch), {
-      signal: stopping.signal,
+      signal: lifecycle.signal,
       backoffMs,
       onFailureStreak: (error) =>
         log.warn({ err: error }, 'worker: database write failed; retrying the batch with backoff'),
@@ -115,7 +114,7 @@ export function createWorker({ store, kafka, log, metrics }: WorkerDeps, options
     const batch = splitBatch(items);
     const rows = batch.claims.length + batch.poison.length;
     const waitMs = limiter.reserve(rows, Date.now());
-    if (waitMs > 0) await pause(waitMs, stopping.signal);
+    if (waitMs > 0) await pause(waitMs, lifecycle.signal);
     const startedAt = performance.now();
     if (rows > 0) {
       const outcome = await writeUntilStored(batch);
@@ -197,7 +196,7 @@ export function createWorker({ store, kafka, log, metrics }: WorkerDeps, options
       loop.recovered();
       watchLag(consumer);
       try {
-        await drainInBatches(stream, { batchSize, flushIntervalMs, signal: stopping.signal, store: storeBatch });
+        await drainInBatches(stream, { batchSize, flushIntervalMs, signal: lifecycle.signal, store: storeBatch });
       } finally {
         await stream.close().catch(() => undefined);
       }
@@ -211,7 +210,7 @@ export function createWorker({ store, kafka, log, metrics }: WorkerDeps, options
 
   function consumeUntilStopped(): Promise<void> {
     return runLoop({
-      signal: stopping.signal,
+      signal: lifecycle.signal,
       step: consumeOnce,
       backoffMs,
       // A stream that served a while before failing starts a new streak: log it, and retry soon.
@@ -224,16 +223,9 @@ export function createWorker({ store, kafka, log, metrics }: WorkerDeps, options
 
   return {
     /** Runs until `stop`; never rejects (failures are retried, and logged once per streak). */
-    run(): Promise<void> {
-      running ??= loop();
-      return running;
-    },
-
+    run: () => lifecycle.run(),
     /** Writes and commits the batch in hand, leaves the consumer group, then returns. */
-    async stop(): Promise<void> {
-      stopping.abort();
-      await running;
-    },
+    stop: () => lifecycle.stop(),
   };
 }
 

@@ -1,16 +1,10 @@
-import type { EventDefinition, EventId } from '../../claim.ts';
+import type { EventDefinition } from '../../claim.ts';
 import { AppError } from '../../errors.ts';
 import type { StoreContext } from '../dialect.ts';
 import { eventOfRow } from './rows.ts';
 
-export interface NewEvent {
-  id: EventId;
-  name: string;
-  stock: number;
-  perUserLimit: number;
-  startsAt: Date | null;
-  endsAt: Date | null;
-}
+/** An event as created: its definition before it was closed or stored. */
+export type NewEvent = Omit<EventDefinition, 'closedAt' | 'createdAt'>;
 
 /** Throws EVENT_EXISTS when an event has that id already. */
 export async function insertEvent({ db, dialect }: StoreContext, event: NewEvent): Promise<EventDefinition> {
