@@ -108,6 +108,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes API_WORKERS from 1 to 256, and leaves it unset for `serve` to choose one per CPU', () => {
+    expect(loadConfig({}).API_WORKERS).toBeUndefined();
+    expect(loadConfig({ API_WORKERS: '256' }).API_WORKERS).toBe(256);
+    for (const value of ['0', '257', '1.5', 'many']) {
+      expect(problemsOf({ API_WORKERS: value })).toEqual(['API_WORKERS: must be a whole number from 1 to 256']);
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
   });

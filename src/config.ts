@@ -47,6 +47,10 @@ const jwksUrl = z.string().refine((value) => {
   }
 }, 'must be an https:// URL (http:// only to a loopback host: localhost, 127.0.0.0/8, [::1])');
 
+/** The most API processes `serve --workers N` (API_WORKERS) starts. */
+export const maxApiWorkers = 256;
+const apiWorkersRange = `a whole number from 1 to ${maxApiWorkers}`;
+
 const Env = z
   .object({
     PORT: port.default(3000),
@@ -82,6 +86,11 @@ const Env = z
       .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters (it travels in a header)')
       .optional(),
     RATE_LIMIT_PER_SEC: positiveInt.optional(),
+    // API processes of `firstcome serve` on one port; unset, one per CPU. `start` runs one process.
+    API_WORKERS: wholeNumber(apiWorkersRange)
+      .min(1, { error: `must be ${apiWorkersRange}` })
+      .max(maxApiWorkers, { error: `must be ${apiWorkersRange}` })
+      .optional(),
     WORKER_BATCH_SIZE: positiveInt.max(50_000).default(5000),
     WORKER_FLUSH_INTERVAL_MS: positiveInt.max(60_000).default(50),
     DB_MAX_WRITES_PER_SEC: wholeNumber('a whole number (0 for no cap)').min(0).default(0),

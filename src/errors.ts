@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'AUTH_UNAVAILABLE'
   | 'GATE_BAD_REPLY'
   | 'KAFKA_PUBLISH_FAILED'
-  | 'DB_WRITE_FAILED';
+  | 'DB_WRITE_FAILED'
+  | 'PROCESS_START_FAILED';
 
 export interface AppErrorOptions {
   retryable?: boolean;

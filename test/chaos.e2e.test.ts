@@ -9,7 +9,7 @@ import { runChaos } from '../src/bench/chaos/run.ts';
  * hit them: it plans every kind within 25 s (a Redis restart, a Kafka restart, both API processes killed,
  * PostgreSQL cut, a relay paused). Every promise is checked in the database after the drain.
  */
-describe('chaos: a drop under seeded faults', () => {
+describe('promises 1-6, chaos: a drop under seeded faults', () => {
   it('keeps every promise (seed 39, 25 s)', { timeout: 600_000 }, async () => {
     const lines: string[] = [];
     onTestFailed(() => console.log(lines.join('\n')));

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, freePort, randomId, repoRoot, waitFor } from './fixtures/basics.ts';
-import { spawnFirstcome, type FirstcomeProcess } from './fixtures/processes.ts';
-import { startPrivateRedis, useDatabase, useKafkaTopics } from './fixtures/datastores.ts';
+import { adminToken, randomId, repoRoot, waitFor } from './fixtures/basics.ts';
+import { usePipeline } from './fixtures/pipeline.ts';
+import { createEventVia } from './fixtures/promises.ts';
 
 /** Debian's Chromium; scripts/test installs it (ensure_chromium in scripts/lib/services.sh). */
 const chromiumPath = '/usr/bin/chromium';
@@ -43,10 +43,8 @@ const waitForText = (page: Page, selector: string, expected: string | RegExp) =>
   );
 
 describe('the dashboard in a real browser', () => {
-  const t = useDatabase();
-  const topics = useKafkaTopics();
-  let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
-  let service: FirstcomeProcess;
+  // The API, a relay and a worker on stores of their own, so the figures move only with this test's claims.
+  const p = usePipeline();
   let baseUrl: string;
   let browser: Browser;
 
@@ -57,33 +55,29 @@ describe('the dashboard in a real browser', () => {
         `${chromiumPath} is missing: run npm test (it installs Debian's chromium) or apt-get install chromium`,
       );
     }
-    // A Redis of its own: `firstcome start` seeds a "demo" event, which must not meet anyone else's.
-    redis = await startPrivateRedis();
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    service = spawnFirstcome(['start'], {
-      PORT: String(port),
-      DATABASE_URL: t.url,
-      REDIS_URL: redis.url,
-      KAFKA_TOPIC: topics.topic(),
-      KAFKA_PARTITIONS: '2',
-    });
-    await waitFor('firstcome start to answer', async () => {
-      if (service.child.exitCode !== null) throw new Error(`firstcome start exited: ${service.output()}`);
-      return (await fetch(`${baseUrl}/healthz`).catch(() => undefined))?.ok;
-    });
+    baseUrl = p.api.baseUrl;
+    p.spawn('relay');
+    p.spawn('worker');
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   });
   afterAll(async () => {
     await browser?.close();
-    await service?.kill();
-    await redis?.stop();
   });
 
-  const claim = async (eventId: string, userId: string) =>
-    (await fetch(`${baseUrl}/events/${eventId}/claims`, { method: 'POST', headers: { 'x-user-id': userId } })).status;
+  const claimAnswer = async (eventId: string, userId: string) => {
+    const response = await fetch(`${baseUrl}/events/${eventId}/claims`, {
+      method: 'POST',
+      headers: { 'x-user-id': userId },
+    });
+    return { status: response.status, body: (await response.json()) as { error?: string } };
+  };
+  const claim = async (eventId: string, userId: string) => (await claimAnswer(eventId, userId)).status;
 
-  it('signs in, creates an event, and shows claims selling it out and the coupons landing, live', async () => {
+  it('signs in, creates an event, shows claims selling it out and the coupons landing, live, and closes an event with stock left', async () => {
+    p.processes.dumpOnFailure();
+    // An event made before the page opens: the list shows it once the admin token is accepted.
+    const earlier = randomId('earlier');
+    await createEventVia(p.api, { id: earlier, name: 'Winter drop', stock: 10 });
     const page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
     const requested: string[] = [];
     page.on('request', (request) => requested.push(request.url()));
@@ -96,7 +90,7 @@ describe('the dashboard in a real browser', () => {
 
     await page.locator('#token').fill(adminToken);
     await page.locator('#sign-in-form button').click();
-    await waitForText(page, '#event-list', /Demo drop/);
+    await waitForText(page, '#event-list', /Winter drop/);
 
     const eventId = randomId('browser');
     await page.locator('#create-form input[name=name]').fill('Spring coupon drop');
@@ -138,9 +132,32 @@ describe('the dashboard in a real browser', () => {
     expect((await page.locator('#chart canvas').screenshot()).equals(chartBefore)).toBe(false);
     if (screenshotPath) await page.screenshot({ path: screenshotPath });
 
+    // A second event with stock left, closed from the page: claims end at once, the stock stays unissued.
+    const closing = randomId('closing');
+    await page.locator('#create-form input[name=name]').fill('Flash sale');
+    await page.locator('#create-form input[name=stock]').fill('50');
+    await page.locator('#create-form input[name=id]').fill(closing);
+    await page.locator('#create-form button').click();
+    await waitForText(page, '#event-id', closing);
+    const early = await Promise.all(['early-1', 'early-2', 'early-3'].map((userId) => claim(closing, userId)));
+    expect(early).toEqual([202, 202, 202]);
+    await waitForText(page, '[data-figure="admitted"]', '3');
+    await waitForText(page, '[data-figure="remaining"]', '47');
+    await waitForText(page, '#event-state', 'open');
     await page.locator('#close-event').click();
     await waitForText(page, '#event-state', 'ended');
-    expect(await claim(eventId, 'late-shopper')).toBe(409);
+    const ended = { status: 409, body: { error: 'ended', message: expect.any(String) } };
+    expect(await claimAnswer(closing, 'late-shopper')).toEqual(ended);
+    // Also through an API process started after the close: no memory of it, so the gate itself says ended.
+    const later = await p.spawnApi();
+    const response = await fetch(`${later.baseUrl}/events/${closing}/claims`, {
+      method: 'POST',
+      headers: { 'x-user-id': 'later-shopper' },
+    });
+    expect({ status: response.status, body: await response.json() }).toEqual(ended);
+    await waitForText(page, '[data-figure="issued"]', '3');
+    expect(await figure(page, 'remaining').textContent()).toBe('47');
+    expect(await figure(page, 'admitted').textContent()).toBe('3');
 
     // The token stays in this tab's sessionStorage and in headers: never in a URL, never in localStorage.
     expect(requested.filter((url) => url.includes(adminToken))).toEqual([]);

@@ -6,12 +6,12 @@ import { claimAll, createEventVia, expectPromisesHold, waitForCoupons, type Clai
 import { createPrivateKafka } from './fixtures/datastores.ts';
 import { randomId, waitFor } from './fixtures/basics.ts';
 import { usePipeline } from './fixtures/pipeline.ts';
-import { startTcpProxy } from './fixtures/processes.ts';
+import { spawnFirstcome, startTcpProxy } from './fixtures/processes.ts';
 
 const users = (count: number, offset = 0) => Array.from({ length: count }, (_, i) => `user-${offset + i}`);
 const admittedOf = (answers: ClaimAnswer[]) => answers.filter((a) => a.status === 202);
 
-describe('when the worker is SIGKILLed mid-drop', () => {
+describe('promise 3: when the worker is SIGKILLed mid-drop', () => {
   // A throttled worker with small batches keeps the drop landing long enough to kill it halfway.
   const p = usePipeline(() => ({ WORKER_BATCH_SIZE: '100', DB_MAX_WRITES_PER_SEC: '1000' }));
 
@@ -32,7 +32,7 @@ describe('when the worker is SIGKILLed mid-drop', () => {
   });
 });
 
-describe('when the relay is SIGKILLed mid-drop', () => {
+describe('promise 3: when the relay is SIGKILLed mid-drop', () => {
   // One entry per Kafka send keeps the outbox draining long enough to kill the relay halfway.
   const p = usePipeline(() => ({ RELAY_BATCH_SIZE: '1', RELAY_CLAIM_IDLE_MS: '1000' }));
 
@@ -63,7 +63,7 @@ describe('when the relay is SIGKILLed mid-drop', () => {
   });
 });
 
-describe('when the Kafka broker stops during a drop', () => {
+describe('promise 3: when the Kafka broker stops during a drop', () => {
   let kafka: Awaited<ReturnType<typeof createPrivateKafka>> | undefined;
   beforeAll(async () => {
     kafka = await createPrivateKafka();
@@ -98,7 +98,7 @@ describe('when the Kafka broker stops during a drop', () => {
   });
 });
 
-describe('when PostgreSQL is unreachable for a while', () => {
+describe('promise 3: when PostgreSQL is unreachable for a while', () => {
   let proxy: Awaited<ReturnType<typeof startTcpProxy>> | undefined;
   const p = usePipeline();
   beforeAll(async () => {
@@ -136,7 +136,7 @@ describe('when PostgreSQL is unreachable for a while', () => {
   });
 });
 
-describe('when a poison message is on the topic', () => {
+describe('promise 3: when a poison message is on the topic', () => {
   const p = usePipeline();
 
   it('records a poison claim as failed, skips one without a claim id, and blocks no partition', async () => {
@@ -176,4 +176,125 @@ describe('when a poison message is on the topic', () => {
     expect(worker.output()).toContain('poison message that names no claim');
     expect(worker.child.exitCode).toBeNull();
   });
+});
+
+describe('promise 3: when an API process is SIGKILLed mid-drop', () => {
+  const p = usePipeline();
+
+  it('every 202 it gave becomes exactly one coupon, and only claims it admitted become coupons', async () => {
+    p.processes.dumpOnFailure();
+    const eventId = randomId('ev');
+    const stock = 20_000;
+    await createEventVia(p.api, { id: eventId, name: 'api kill', stock });
+    p.spawn('relay');
+    p.spawn('worker');
+    const victim = await p.spawnApi();
+    const gate = await openGate({ url: p.redisUrl() }, () => undefined);
+    try {
+      // Users claim through the victim until it dies; a claim whose answer never came may or may not
+      // have been admitted, and is kept apart.
+      const answers: Array<{ userId: string; status: number; claimId?: string }> = [];
+      let next = 0;
+      let isKilled = false;
+      const lane = async () => {
+        while (!isKilled && next < stock) {
+          const userId = `user-${next++}`;
+          try {
+            const response = await fetch(`${victim.baseUrl}/events/${eventId}/claims`, {
+              method: 'POST',
+              headers: { 'x-user-id': userId },
+            });
+            const { claimId } = (await response.json()) as { claimId?: string };
+            answers.push({ userId, status: response.status, ...(claimId ? { claimId } : {}) });
+          } catch {
+            answers.push({ userId, status: 0 });
+          }
+        }
+      };
+      const drop = Promise.all(Array.from({ length: 64 }, lane));
+      await waitFor('the drop well under way', async () => ((await gate.readFigures(eventId))?.admitted ?? 0) >= 1000);
+      await victim.kill('SIGKILL');
+      isKilled = true;
+      await drop;
+
+      const admitted = answers.filter((a) => a.status === 202);
+      const unanswered = new Set(answers.filter((a) => a.status === 0).map((a) => a.userId));
+      expect(admitted.length).toBeGreaterThanOrEqual(1000);
+      expect(answers.filter((a) => a.status !== 202 && a.status !== 0)).toEqual([]);
+      // Everything the gate admitted reaches the database: the 202s, and some claims whose answer was lost.
+      const gateAdmitted = (await gate.readFigures(eventId))!.admitted;
+      expect(gateAdmitted).toBeLessThanOrEqual(admitted.length + unanswered.size);
+      await waitForCoupons(p.t.store, eventId, gateAdmitted);
+      const coupons = await p.t.probe.coupons(eventId);
+      expect(coupons).toHaveLength(gateAdmitted);
+      const issued = new Set(coupons.map((c) => c.claim_id));
+      expect(admitted.filter((a) => !issued.has(a.claimId!))).toEqual([]);
+      const answeredIds = new Set(admitted.map((a) => a.claimId));
+      const beyond202s = coupons.filter((c) => !answeredIds.has(c.claim_id));
+      expect(beyond202s.filter((c) => !unanswered.has(c.user_id))).toEqual([]);
+      expect(await p.t.probe.failedClaims({ eventId })).toEqual([]);
+    } finally {
+      await gate.close();
+    }
+  });
+});
+
+describe('promise 3: when the retry job is SIGKILLed mid-pass', () => {
+  // The worker here runs only the retry job's passes: no relay feeds it, so the retry job alone issues.
+  const p = usePipeline();
+
+  it('the claims it held are retried after their lease, and every 202 is issued exactly once', async () => {
+    p.processes.dumpOnFailure();
+    const eventId = randomId('ev');
+    const stock = 5000;
+    await createEventVia(p.api, { id: eventId, name: 'retry kill', stock });
+    const admitted = admittedOf(await claimAll([p.api], eventId, users(stock)));
+    expect(admitted).toHaveLength(stock);
+
+    // What a worker records when the database refuses a batch for a while: the claims wait in
+    // failed_claims, due now, for the retry job.
+    const gate = await openGate({ url: p.redisUrl() }, () => undefined);
+    try {
+      const consumer = gate.createOutboxConsumer({ consumerName: 'test', batchSize: stock, claimIdleMs: 60_000 });
+      const claims = (await consumer.readNew(eventId)).map((entry) => entry.claim);
+      expect(claims.map((c) => c.claimId).sort()).toEqual(admitted.map((a) => a.claimId).sort());
+      await p.t.store.recordFailedClaims(claims.map((claim) => ({ claim, reason: 'refused: database read-only' })));
+    } finally {
+      await gate.close();
+    }
+
+    // Killed while it holds a lease on claims (taken from failed_claims, not yet settled) and has issued some.
+    const leasedOf = async () => {
+      const failed = await p.t.probe.failedClaims({ eventId });
+      return failed.filter((f) => f.state === 'retrying' && f.next_attempt_at.getTime() > Date.now() + 10_000);
+    };
+    const retry = p.processes.add(spawnFirstcome(['retry'], p.env));
+    await waitFor(
+      'the retry pass halfway, holding a lease',
+      async () => {
+        if (retry.child.exitCode !== null) throw new Error(`firstcome retry ended before the kill: ${retry.output()}`);
+        const landed = await p.t.store.countCoupons(eventId);
+        return landed >= 500 && landed <= stock - 1500 && (await leasedOf()).length > 0;
+      },
+      { intervalMs: 10 },
+    );
+    await retry.kill('SIGKILL');
+    expect(await p.t.store.countCoupons(eventId)).toBeLessThan(stock);
+    expect((await leasedOf()).length).toBeGreaterThan(0);
+
+    // The retry job inside a worker takes the dead pass's claims once their lease (60 s) is over.
+    p.spawn('worker', { RETRY_INTERVAL_MS: '1000' });
+    await waitForCoupons(p.t.store, eventId, stock, 150_000);
+    await waitFor(
+      'every failed claim marked issued',
+      async () => {
+        const failed = await p.t.probe.failedClaims({ eventId });
+        return failed.length === stock && failed.every((f) => f.state === 'issued');
+      },
+      { timeoutMs: 150_000 },
+    );
+    const coupons = await p.t.probe.coupons(eventId);
+    expect(coupons.map((c) => c.claim_id).sort()).toEqual(admitted.map((a) => a.claimId).sort());
+    expect(new Set(coupons.map((c) => c.seq)).size).toBe(stock);
+  }, 300_000);
 });

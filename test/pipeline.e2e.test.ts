@@ -1,44 +1,39 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openGate } from '../src/gate/open-gate.ts';
+import { workerGroupId } from '../src/kafka/kafka-options.ts';
+import { createKafkaLag } from '../src/kafka/lag.ts';
 import { createStoreProbe } from '../src/store/store-probe.ts';
 import { testDatabaseUrl } from './fixtures/databases.ts';
 import { claimAll, createEventVia, expectPromisesHold, waitForCoupons } from './fixtures/promises.ts';
-import { dropDatabase, startPrivateRedis, useDatabase, useKafkaTopics } from './fixtures/datastores.ts';
+import { dropDatabase, startPrivateRedis, useKafkaTopics } from './fixtures/datastores.ts';
 import { freePort, randomId, waitFor } from './fixtures/basics.ts';
-import { spawnApi, spawnFirstcome, type ApiProcess, type FirstcomeProcess } from './fixtures/processes.ts';
+import { spawnFirstcome, type ApiProcess, type FirstcomeProcess } from './fixtures/processes.ts';
+import { usePipeline } from './fixtures/pipeline.ts';
 
 const users = (count: number, distinct: number) => Array.from({ length: count }, (_, i) => `user-${i % distinct}`);
 
-describe('a drop through API, relay, Kafka and worker processes', () => {
-  const t = useDatabase();
-  const topics = useKafkaTopics();
-  let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
-  let env: Record<string, string>;
-  const processes: FirstcomeProcess[] = [];
+describe('promises 1-3: a drop through API, relay, Kafka and worker processes', () => {
+  const p = usePipeline();
   const apis: ApiProcess[] = [];
 
   beforeAll(async () => {
-    redis = await startPrivateRedis();
-    env = { DATABASE_URL: t.url, REDIS_URL: redis.url, KAFKA_TOPIC: topics.topic(), KAFKA_PARTITIONS: '4' };
-    apis.push(...(await Promise.all([spawnApi(env), spawnApi(env)])));
-    processes.push(...apis);
-    for (const role of ['relay', 'relay', 'worker', 'worker']) processes.push(spawnFirstcome([role], env));
-  });
-  afterAll(async () => {
-    await Promise.all(processes.map((p) => p.kill()));
-    await redis?.stop();
+    apis.push(p.api, await p.spawnApi());
+    for (const role of ['relay', 'relay', 'worker', 'worker'] as const) p.spawn(role);
   });
 
   it('issues exactly the admitted claims as coupons when 4000 claims from 1500 users race for 1000 coupons', async () => {
+    p.processes.dumpOnFailure();
     const eventId = randomId('ev');
     await createEventVia(apis[0]!, { id: eventId, name: 'drop', stock: 1000, perUserLimit: 2 });
     const answers = await claimAll(apis, eventId, users(4000, 1500));
     const admitted = answers.filter((a) => a.status === 202);
     expect(admitted).toHaveLength(1000);
-    await waitForCoupons(t.store, eventId, admitted.length);
-    await expectPromisesHold(t.probe, eventId, { stock: 1000, perUserLimit: 2, admitted });
+    await waitForCoupons(p.t.store, eventId, admitted.length);
+    await expectPromisesHold(p.t.probe, eventId, { stock: 1000, perUserLimit: 2, admitted });
   });
 
   it('keeps events apart: two drops at once each get exactly their own coupons', async () => {
+    p.processes.dumpOnFailure();
     const [first, second] = [randomId('ev'), randomId('ev')];
     await createEventVia(apis[0]!, { id: first, name: 'first', stock: 300 });
     await createEventVia(apis[1]!, { id: second, name: 'second', stock: 200 });
@@ -49,22 +44,80 @@ describe('a drop through API, relay, Kafka and worker processes', () => {
     const admittedA = a.filter((x) => x.status === 202);
     const admittedB = b.filter((x) => x.status === 202);
     expect([admittedA.length, admittedB.length]).toEqual([300, 200]);
-    await waitForCoupons(t.store, first, 300);
-    await waitForCoupons(t.store, second, 200);
-    await expectPromisesHold(t.probe, first, { stock: 300, perUserLimit: 1, admitted: admittedA });
-    await expectPromisesHold(t.probe, second, { stock: 200, perUserLimit: 1, admitted: admittedB });
+    await waitForCoupons(p.t.store, first, 300);
+    await waitForCoupons(p.t.store, second, 200);
+    await expectPromisesHold(p.t.probe, first, { stock: 300, perUserLimit: 1, admitted: admittedA });
+    await expectPromisesHold(p.t.probe, second, { stock: 200, perUserLimit: 1, admitted: admittedB });
   });
+});
 
-  it('stops a worker cleanly on SIGTERM: it exits 0 and the claims still land', async () => {
-    const worker = processes.find((p) => p.child.spawnargs.includes('worker'))!;
+/** A worker's rows so far: issued, and found stored already (redelivered), from its /metrics. */
+const workerRowsOf = async (metricsPort: number) => {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const rows = (result: string) =>
+    Number(new RegExp(`^firstcome_worker_rows_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { issued: rows('issued'), duplicate: rows('duplicate') };
+};
+
+describe('promise 3: the only worker stopped with SIGTERM while a batch is in flight', () => {
+  const p = usePipeline();
+
+  it('writes and commits the batch in hand, exits 0, and a restarted worker lands the rest: each claim exactly once', async () => {
+    p.processes.dumpOnFailure();
     const eventId = randomId('ev');
-    await createEventVia(apis[0]!, { id: eventId, name: 'sigterm', stock: 500 });
-    const drop = claimAll(apis, eventId, users(800, 800), 32);
+    const stock = 1500;
+    await createEventVia(p.api, { id: eventId, name: 'sigterm', stock });
+    p.spawn('relay');
+    const admitted = (await claimAll([p.api], eventId, users(stock, stock))).filter((a) => a.status === 202);
+    expect(admitted).toHaveLength(stock);
+
+    const gate = await openGate({ url: p.redisUrl() }, () => undefined);
+    try {
+      await waitFor('the relay to send every claim to Kafka', async () => {
+        const { length, pending } = await gate.readOutboxFigures(eventId);
+        return length === 0 && pending === 0;
+      });
+    } finally {
+      await gate.close();
+    }
+
+    // Batches of 100 at 100 rows/s: after each batch the worker takes the next one from Kafka at once and
+    // holds it about a second before writing it. A batch is in flight once the last one landed and its
+    // offsets are committed, and nothing new has landed since (two readings in a row).
+    const topic = p.env.KAFKA_TOPIC!;
+    const lag = createKafkaLag({ brokers: ['127.0.0.1:9092'], topic, groupId: workerGroupId(topic), maxAgeMs: 0 });
+    const worker = p.spawn('worker', { WORKER_BATCH_SIZE: '100', DB_MAX_WRITES_PER_SEC: '100' });
+    try {
+      let lastLanded = -1;
+      await waitFor('a batch in flight: some batches landed and committed, most still to come', async () => {
+        const landed = await p.t.store.countCoupons(eventId);
+        const reading = await lag.read();
+        const committed = reading.lag === null ? -1 : stock - reading.lag;
+        const isInFlight = landed >= 200 && landed <= stock - 500 && committed === landed && landed === lastLanded;
+        lastLanded = landed;
+        return isInFlight;
+      });
+    } finally {
+      await lag.close();
+    }
+    const landedBeforeStop = await p.t.store.countCoupons(eventId);
     await worker.kill('SIGTERM');
     expect(worker.child.exitCode).toBe(0);
-    const admitted = (await drop).filter((a) => a.status === 202);
-    await waitForCoupons(t.store, eventId, admitted.length);
-    await expectPromisesHold(t.probe, eventId, { stock: 500, perUserLimit: 1, admitted });
+    const landedAtExit = await p.t.store.countCoupons(eventId);
+    // The batch in hand was written on the way out (with no wait), not left to the next worker.
+    expect(landedAtExit).toBeGreaterThan(landedBeforeStop);
+    expect(landedAtExit).toBeLessThan(stock);
+
+    const metricsPort = await freePort();
+    p.spawn('worker', { METRICS_PORT: String(metricsPort) });
+    await waitForCoupons(p.t.store, eventId, stock);
+    await expectPromisesHold(p.t.probe, eventId, { stock, perUserLimit: 1, admitted });
+    // Every batch the stopped worker wrote was committed too: none came again to the new worker.
+    const restarted = await waitFor('the new worker to count its rows', async () => {
+      const rows = await workerRowsOf(metricsPort);
+      return rows.issued === stock - landedAtExit && rows;
+    });
+    expect(restarted).toEqual({ issued: stock - landedAtExit, duplicate: 0 });
   });
 });
 

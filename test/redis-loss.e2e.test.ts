@@ -49,7 +49,7 @@ async function startVolatileRedis() {
 const users = (count: number, distinct: number, prefix = 'user') =>
   Array.from({ length: count }, (_, i) => `${prefix}-${i % distinct}`);
 
-describe('when Redis loses its data after a sell-out', () => {
+describe('promise 6: when Redis loses its data', () => {
   const t = useDatabase();
   const topics = useKafkaTopics();
   let redis: Awaited<ReturnType<typeof startVolatileRedis>>;
@@ -123,48 +123,67 @@ describe('when Redis loses its data after a sell-out', () => {
   it('refuses in the database the tickets a wiped gate hands out twice, and --repair lets the rest of the stock go', async () => {
     const eventId = randomId('ev');
     const stock = 200;
-    const perUserLimit = 2;
-    await createEventVia(apis[0]!, { id: eventId, name: 'wiped mid-drop', stock, perUserLimit });
+    await createEventVia(apis[0]!, { id: eventId, name: 'wiped mid-drop', stock, perUserLimit: 1 });
     const gate = await openGate({ url: redis.url }, () => undefined);
     const outboxDrained = async () => (await gate.readOutboxFigures(eventId)).length === 0;
+    const admittedOf = async (userIds: string[]) =>
+      (await claimAll(apis, eventId, userIds)).filter((a) => a.status === 202);
     try {
       // The worker is away: the drop waits in Kafka, admitted and relayed but not yet in the database.
       const worker = processes.find((p) => p.child.spawnargs.includes('worker'))!;
       await worker.kill('SIGTERM');
       processes.splice(processes.indexOf(worker), 1);
-      const first = (await claimAll(apis, eventId, users(800, 300, 'mid'))).filter((a) => a.status === 202);
-      expect(first).toHaveLength(stock);
-      await waitFor('the relay to send the drop to Kafka', outboxDrained);
+      const first = await admittedOf(users(100, 100, 'mid'));
+      expect(first).toHaveLength(100);
+      await waitFor('the relay to send the first claims to Kafka', outboxDrained);
 
-      // Redis forgets everything; the gate, re-seeded from a database without coupons, admits the stock again.
+      // Redis forgets everything; the gate, re-seeded from a database without coupons, hands tickets 1..100
+      // out again (to new users), then 101..200 to the first users once more: it forgot they hold a claim.
       await redis.wipe();
-      const second = (await claimAll(apis, eventId, users(800, 300, 'mid'))).filter((a) => a.status === 202);
+      await waitFor('both API processes to reach Redis again', async () => {
+        const answers = await Promise.all(apis.map((api) => fetch(`${api.baseUrl}/readyz`)));
+        return answers.every((answer) => answer.ok);
+      });
+      const second = [...(await admittedOf(users(100, 100, 'new'))), ...(await admittedOf(users(100, 100, 'mid')))];
       expect(second).toHaveLength(stock);
-      await waitFor('the relay to send the second drop to Kafka', outboxDrained);
+      expect(await stateOf(eventId)).toBe('sold_out');
+      await waitFor('the relay to send the second claims to Kafka', outboxDrained);
       processes.push(spawnFirstcome(['worker'], { ...env, RETRY_INTERVAL_MS: '200' }));
       await waitFor('every admitted claim to be a coupon or a settled failure', async () => {
         const [coupons, failed] = await Promise.all([t.probe.coupons(eventId), t.probe.failedClaims({ eventId })]);
         const isSettled = failed.every((f) => f.state === 'dead' && f.ticket_returned !== null);
         return coupons.length + failed.length === first.length + second.length && isSettled;
       });
-      await expectDatabasePromises(eventId, { stock, perUserLimit });
+      await expectDatabasePromises(eventId, { stock, perUserLimit: 1 });
 
+      // A first user's second claim (ticket 101..200) is refused: the user's slot is taken, so its ticket
+      // stays counted in the gate though no coupon holds it. Those tickets are left: the gate says sold out.
+      const issued = await t.store.countCoupons(eventId);
+      const left = stock - issued;
+      expect(left).toBeGreaterThan(0);
+      expect((await claimAll(apis, eventId, users(20, 20, 'refused'))).map((a) => a.status)).toEqual(
+        Array.from({ length: 20 }, () => 409),
+      );
+      expect(await stateOf(eventId)).toBe('sold_out');
       const drift = await reconcile(eventId, '--grace-seconds', '0');
-      expect(drift.code).toBe(1);
+      expect([drift.code, drift.report.drift]).toEqual([1, true]);
+
       const repaired = await reconcile(eventId, '--grace-seconds', '0', '--repair');
       expect(repaired.code).toBe(0);
-
-      // Only tickets no claim holds go to new claims: here usually none, as every ticket found a coupon
-      // (a user's claims share a partition, so the first of each ticket's two claimants lands).
-      // Handing out freed tickets is covered in src/retry/reconcile.int.test.ts.
-      const issued = await t.store.countCoupons(eventId);
-      const late = (await claimAll(apis, eventId, users(2 * (stock - issued) + 100, 2 * stock, 'fresh'))).filter(
-        (a) => a.status === 202,
-      );
-      expect(late).toHaveLength(stock - issued);
+      expect(await stateOf(eventId)).toBe('open');
+      // Every ticket left goes to new claims, and not one more.
+      const late = await admittedOf(users(left + 100, left + 100, 'late'));
+      expect(late).toHaveLength(left);
       await waitForCoupons(t.store, eventId, stock);
-      await expectDatabasePromises(eventId, { stock, perUserLimit });
-      expect(await t.store.countCoupons(eventId)).toBe(stock);
+      await expectDatabasePromises(eventId, { stock, perUserLimit: 1 });
+      const coupons = await t.probe.coupons(eventId);
+      expect(coupons.map((c) => c.seq)).toEqual(Array.from({ length: stock }, (_, i) => i + 1));
+      expect(
+        coupons
+          .filter((c) => c.user_id.startsWith('late-'))
+          .map((c) => c.claim_id)
+          .sort(),
+      ).toEqual(late.map((a) => a.claimId).sort());
       expect(await stateOf(eventId)).toBe('sold_out');
       expect((await reconcile(eventId)).code).toBe(0);
     } finally {

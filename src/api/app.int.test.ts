@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken } from '../../test/fixtures/basics.ts';
-import { useDatabase, useRedis } from '../../test/fixtures/datastores.ts';
+import { useDatabase, usePrivateRedis } from '../../test/fixtures/datastores.ts';
 import { buildTestApp } from '../../test/fixtures/app.ts';
 import type { FastifyInstance } from 'fastify';
 import { type AuthOptions } from './auth.ts';
@@ -13,7 +13,8 @@ const asUser = (userId: string) => ({ 'x-user-id': userId });
 
 describe('HTTP API', () => {
   const t = useDatabase();
-  const r = useRedis();
+  // A Redis of its own: a relay on the shared one (a developer's `npm start`, the bench) drains every outbox.
+  const r = usePrivateRedis();
   let app: FastifyInstance;
 
   const appWith = (auth: Partial<AuthOptions>) => buildTestApp(t.store, r.gate, {}, auth);
@@ -68,12 +69,30 @@ describe('HTTP API', () => {
     });
   });
 
-  it('answers 409 for sold out, limit reached, not started and ended, admitting nothing', async () => {
+  /** Everything the gate holds for an event: counters, held claims, returned tickets and the outbox. */
+  const gateStateOf = async (eventId: string) => ({
+    tickets: await r.gate.readTickets(eventId),
+    outbox: await r.gate.readOutboxFigures(eventId),
+    figures: await r.gate.readFigures(eventId),
+  });
+
+  it('promise 5: answers 409 for sold out, limit reached, not started and ended, admitting nothing', async () => {
     const soldOut = await createEvent({ stock: 1 });
     expect((await claim(soldOut, 'a')).statusCode).toBe(202);
+    const soldOutState = await gateStateOf(soldOut);
+    expect(soldOutState.outbox.length).toBe(1);
     const rejected = await claim(soldOut, 'b');
     expect([rejected.statusCode, rejected.json()]).toEqual([409, { error: 'sold_out', message: expect.any(String) }]);
     expect((await claim(soldOut, 'a')).json<{ error: string }>().error).toBe('sold_out');
+    // Through a process that has not yet remembered the sell-out, so the gate itself decides.
+    const fresh = buildTestApp(t.store, r.gate);
+    try {
+      const viaGate = await fresh.inject({ method: 'POST', url: `/events/${soldOut}/claims`, headers: asUser('c') });
+      expect(viaGate.json<{ error: string }>().error).toBe('sold_out');
+    } finally {
+      await fresh.close();
+    }
+    expect(await gateStateOf(soldOut)).toEqual(soldOutState);
     expect((await app.inject({ method: 'GET', url: `/events/${soldOut}` })).json()).toMatchObject({
       state: 'sold_out',
       remaining: 0,
@@ -130,14 +149,17 @@ describe('HTTP API', () => {
     }>();
     const response = await app.inject({ method: 'POST', url: '/admin/events', headers: admin, payload });
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toEqual({ error: 'invalid_request', message: expect.stringContaining(field) });
+    expect(response.json()).toEqual({
+      error: 'invalid_request',
+      message: expect.stringMatching(new RegExp(`^${field}: `)),
+    });
     const after = (await app.inject({ method: 'GET', url: '/admin/events', headers: admin })).json<{
       events: unknown[];
     }>();
     expect(after.events).toHaveLength(before.events.length);
   });
 
-  it('answers the contract codes for bad requests', async () => {
+  it('promise 5: answers the contract codes for bad requests, admitting nothing', async () => {
     const id = await createEvent();
     const cases = [
       [
@@ -192,6 +214,27 @@ describe('HTTP API', () => {
     expect((await r.gate.readOutboxFigures(id)).length).toBe(0);
   });
 
+  it('promise 5: answers 413 to a claim with a body over the limit, and admits nothing', async () => {
+    const id = await createEvent({ stock: 3 });
+    expect((await claim(id, 'alice')).statusCode).toBe(202);
+    const before = await gateStateOf(id);
+    const tooLarge = await app.inject({
+      method: 'POST',
+      url: `/events/${id}/claims`,
+      headers: { ...asUser('bob'), 'content-type': 'application/json' },
+      payload: JSON.stringify({ note: 'x'.repeat(64 * 1024) }),
+    });
+    expect([tooLarge.statusCode, tooLarge.json()]).toEqual([
+      413,
+      { error: 'payload_too_large', message: expect.any(String) },
+    ]);
+    expect(await gateStateOf(id)).toEqual(before);
+    const view = await app.inject({ method: 'GET', url: `/admin/events/${id}`, headers: admin });
+    expect(view.json()).toMatchObject({ admitted: 1, remaining: 2, pending: 1 });
+    const mine = await app.inject({ method: 'GET', url: `/events/${id}/claims/me`, headers: asUser('bob') });
+    expect(mine.json()).toEqual({ claims: [] });
+  });
+
   it('accepts a claim with an empty JSON body', async () => {
     const id = await createEvent();
     const response = await app.inject({
@@ -242,7 +285,7 @@ describe('HTTP API', () => {
     });
   });
 
-  it('answers 429 beyond a configured per-user rate, admitting nothing for it', async () => {
+  it('promise 5: answers 429 beyond a configured per-user rate, admitting nothing for it', async () => {
     const limited = buildTestApp(t.store, r.gate, { rateLimiter: createRateLimiter(1, () => 0) });
     try {
       const id = await createEvent({ stock: 10, perUserLimit: 5 });

@@ -6,7 +6,8 @@ import type { Metrics } from '../metrics.ts';
 import type { Auth } from './auth.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { createOutcomeRecorder } from './claim-outcomes.ts';
-import { createClaimTally } from './claim-tally.ts';
+import { type AnsweredReading, type ClaimTally, createClaimTally } from './claim-tally.ts';
+import type { EventId } from '../claim.ts';
 import { createEventCatalog } from './event-catalog.ts';
 import { createHttpServer } from './http-server.ts';
 import type { KafkaLag } from '../kafka/lag.ts';
@@ -31,15 +32,29 @@ export interface AppDeps {
   kafkaLag?: KafkaLag;
   /** Where the built dashboard is; see routes/dashboard.ts. */
   dashboardDir?: string;
+  /** This process's count of claim answers per event; the role passes one in when it must read it too. */
+  tally?: ClaimTally;
+  /** When this process is one of several API processes (`serve --workers N`): their figures together. */
+  cluster?: ClusterReaders;
+}
+
+/** The figures of every API process of `serve --workers N`, which only their primary can gather. */
+export interface ClusterReaders {
+  /** The Prometheus text of all of them. */
+  readMetrics: () => Promise<string>;
+  /** Every one's answers about an event, summed. */
+  readAnswered: (eventId: EventId) => Promise<AnsweredReading>;
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = createHttpServer(deps.logger);
 
   const catalog = createEventCatalog(deps.store, deps.gate);
-  const tally = createClaimTally();
+  const tally = deps.tally ?? createClaimTally();
   const outcomes = createOutcomeRecorder({ metrics: deps.metrics, tally });
-  const live = createLiveStream({ figures: createLiveFigures({ ...deps, catalog, tally }) });
+  const live = createLiveStream({
+    figures: createLiveFigures({ ...deps, catalog, tally, readAnswered: deps.cluster?.readAnswered }),
+  });
   app.addHook('onClose', async () => {
     live.close();
     await deps.kafkaLag?.close();

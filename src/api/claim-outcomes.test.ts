@@ -21,7 +21,7 @@ function claimApp() {
   const gate = {
     async admitClaim({ eventId }: { eventId: string }): Promise<Admission> {
       if (eventId === 'down') throw new AppError('GATE_UNAVAILABLE', 'Redis did not answer', { retryable: true });
-      if (eventId === 'full') return { kind: 'SOLD_OUT' };
+      if (eventId === 'full') return { kind: 'SOLD_OUT', generation: 0 };
       return eventId === 'open' ? { kind: 'ADMITTED', seq: 1, slot: 1 } : { kind: 'NO_EVENT' };
     },
   };

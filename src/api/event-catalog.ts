@@ -10,6 +10,9 @@ import type { Gate, GateFigures } from '../gate/gate.ts';
 export function createEventCatalog(store: Store, gate: Gate) {
   // Definitions never change but for closing, which reaches claims through the gate, so a process may keep them.
   const known = new Map<EventId, EventDefinition>();
+  // After Redis lost an event, every claim and every look at it finds it missing: one load per event and
+  // process, which they all wait for (and one per deployment: the gate's load lease).
+  const loads = new Map<EventId, Promise<void>>();
 
   async function find(eventId: EventId): Promise<EventDefinition> {
     const cached = known.get(eventId);
@@ -20,10 +23,20 @@ export function createEventCatalog(store: Store, gate: Gate) {
     return event;
   }
 
-  /** Reads the event afresh (it may have closed since this process cached it) with the tickets it holds. */
-  async function loadIntoGate(event: EventDefinition): Promise<void> {
-    const [fresh, issued] = await Promise.all([store.findEvent(event.id), store.loadIssuedTickets(event.id)]);
-    await gate.loadEvent(fresh ?? event, issued);
+  /**
+   * Loads the event into the gate with the tickets the database holds, read page by page; concurrent
+   * callers share one load. The event is read afresh: it may have closed since this process cached it.
+   */
+  function loadIntoGate(event: EventDefinition): Promise<void> {
+    let load = loads.get(event.id);
+    if (!load) {
+      load = (async () => {
+        const fresh = (await store.findEvent(event.id)) ?? event;
+        await gate.loadEvent(fresh, (onPage) => store.streamIssuedTickets(event.id, onPage));
+      })().finally(() => loads.delete(event.id));
+      loads.set(event.id, load);
+    }
+    return load;
   }
 
   return {

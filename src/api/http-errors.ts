@@ -17,6 +17,13 @@ const httpOf: Partial<Record<ErrorCode, { status: number; error: string }>> = {
   AUTH_UNAVAILABLE: { status: 503, error: 'unavailable' },
 };
 
+/**
+ * When a client may try again, in seconds, by status: a dependency that was down usually answers within
+ * a second (Redis reconnects, a repair's pause is short), and the rate limiter counts per one-second
+ * window (rate-limiter.ts). A retried claim with the same Idempotency-Key takes no second coupon.
+ */
+const retryAfterSecondsOf: Partial<Record<number, number>> = { 429: 1, 503: 1 };
+
 const rejectionOf: Record<Exclude<Rejection, 'NO_EVENT'>, { error: string; message: string }> = {
   SOLD_OUT: { error: 'sold_out', message: 'All coupons of this event are taken.' },
   LIMIT_REACHED: { error: 'limit_reached', message: 'You hold as many coupons of this event as one user may.' },
@@ -82,6 +89,8 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   const known = knownAnswerOf(error);
   if (known) {
     if (known.status >= 500) request.log.warn({ err: error }, 'dependency unavailable');
+    const retryAfterSeconds = retryAfterSecondsOf[known.status];
+    if (retryAfterSeconds !== undefined) void reply.header('retry-after', String(retryAfterSeconds));
     return reply.code(known.status).send(known.body);
   }
   request.log.error({ err: error }, 'unexpected error');

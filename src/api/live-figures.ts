@@ -1,7 +1,7 @@
 import type { EventId, EventState } from '../claim.ts';
 import type { FailedClaimCounts, Store } from '../store/store.ts';
 import type { Gate } from '../gate/gate.ts';
-import type { ClaimTally, OutcomeCounts } from './claim-tally.ts';
+import type { AnsweredReading, ClaimTally, OutcomeCounts } from './claim-tally.ts';
 import type { EventCatalog } from './event-catalog.ts';
 import { stateOf } from './event-views.ts';
 import type { KafkaLag, KafkaLagReading } from '../kafka/lag.ts';
@@ -31,8 +31,10 @@ export interface EventReading {
   failures: (Omit<FailedClaimCounts, 'nextAttemptAt'> & { nextAttemptAt: string | null }) | null;
   outbox: OutboxFigures | null;
   kafka: KafkaLagReading;
-  /** Claims answered by this API process, by outcome, since it started. */
+  /** Claims answered by every API process, by outcome, since each started. */
   answered: OutcomeCounts;
+  /** When `answered` was counted, when that is not `atMs` (a count shared by the API processes). */
+  answeredAtMs?: number;
   /** Which stores did not answer, in words for the operator. */
   trouble: string[];
 }
@@ -42,6 +44,11 @@ export interface LiveFiguresDeps {
   gate: Gate;
   catalog: EventCatalog;
   tally: ClaimTally;
+  /**
+   * Every API process's answers about an event, when this one is one of several (serve --workers N).
+   * @defaultValue this process's tally
+   */
+  readAnswered?: ((eventId: EventId) => Promise<AnsweredReading>) | undefined;
   kafkaLag?: KafkaLag | undefined;
 }
 
@@ -57,7 +64,7 @@ const settle = async <T>(what: string, trouble: string[], read: () => Promise<T>
 };
 
 /** Reads everything the dashboard shows of one event, each store on its own so one outage hides only its figures. */
-export function createLiveFigures({ store, gate, catalog, tally, kafkaLag }: LiveFiguresDeps) {
+export function createLiveFigures({ store, gate, catalog, tally, readAnswered, kafkaLag }: LiveFiguresDeps) {
   async function readOutbox(eventId: EventId): Promise<OutboxFigures> {
     const { backlog, pending } = await gate.readOutboxFigures(eventId);
     return { backlog, pending };
@@ -67,12 +74,14 @@ export function createLiveFigures({ store, gate, catalog, tally, kafkaLag }: Liv
     async read(eventId: EventId): Promise<EventReading> {
       const event = await catalog.find(eventId);
       const trouble: string[] = [];
-      const [figures, issued, failures, outbox, kafka] = await Promise.all([
+      const [figures, issued, failures, outbox, kafka, answered] = await Promise.all([
         settle('Redis', trouble, () => catalog.figuresOf(event)),
         settle('PostgreSQL', trouble, () => store.countCoupons(eventId)),
         settle('PostgreSQL', trouble, () => store.countFailedClaimsByState(eventId)),
         settle('Redis', trouble, () => readOutbox(eventId)),
         kafkaLag ? kafkaLag.read() : noKafka,
+        // When the other API processes do not answer, this one's own count is better than none.
+        readAnswered ? settle('other API processes', trouble, () => readAnswered(eventId)) : undefined,
       ]);
       const atMs = Date.now();
       return {
@@ -92,7 +101,8 @@ export function createLiveFigures({ store, gate, catalog, tally, kafkaLag }: Liv
         failures: failures && { ...failures, nextAttemptAt: failures.nextAttemptAt?.toISOString() ?? null },
         outbox,
         kafka,
-        answered: tally.read(eventId),
+        answered: answered?.counts ?? tally.read(eventId),
+        ...(answered ? { answeredAtMs: answered.atMs } : {}),
         trouble: [...new Set(trouble)],
       };
     },

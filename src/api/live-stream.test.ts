@@ -43,6 +43,16 @@ describe('ratesBetween', () => {
     });
   });
 
+  it('takes the rate of answers over the times they were counted, and keeps the last rate for a count read twice', () => {
+    // The API processes' count of answers is shared for a moment, so it may be older than the reading.
+    const before = reading(1000, { answered: counts({ sold_out: 100 }), answeredAtMs: 500 });
+    const now = reading(2000, { answered: counts({ sold_out: 400 }), answeredAtMs: 1500 });
+    const rates = ratesBetween(now, before);
+    expect(rates.answeredPerSec.sold_out).toBe(300);
+    const again = reading(2100, { answered: counts({ sold_out: 400 }), answeredAtMs: 1500 });
+    expect(ratesBetween(again, now, rates).answeredPerSec.sold_out).toBe(300);
+  });
+
   it('never shows a negative rate when tickets go back to the gate', () => {
     expect(ratesBetween(reading(2000, { admitted: 8 }), reading(1000, { admitted: 10 })).admittedPerSec).toBe(0);
   });

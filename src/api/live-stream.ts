@@ -7,7 +7,7 @@ export interface LiveRates {
   admittedPerSec: number | null;
   /** Coupon rows landing in the database. */
   issuedPerSec: number | null;
-  /** Claims this API process answered, by outcome. */
+  /** Claims every API process answered, by outcome. */
   answeredPerSec: OutcomeCounts;
 }
 
@@ -38,11 +38,18 @@ export interface LiveStreamOptions {
 const perSecond = (now: number | null, before: number | null, seconds: number) =>
   now === null || before === null || seconds <= 0 ? null : Math.max(0, now - before) / seconds;
 
-export function ratesBetween(now: EventReading, before: EventReading | undefined): LiveRates {
+/** `previous`: the rates of the frame before, kept for the answers when their count has not been read anew. */
+export function ratesBetween(now: EventReading, before: EventReading | undefined, previous?: LiveRates): LiveRates {
   const seconds = before ? (now.atMs - before.atMs) / 1000 : 0;
+  // The API processes share one count of answers for a moment: its rate runs over the times it was counted.
+  const answeredSeconds = before ? ((now.answeredAtMs ?? now.atMs) - (before.answeredAtMs ?? before.atMs)) / 1000 : 0;
   const answeredPerSec = { ...now.answered };
   for (const outcome of claimOutcomes) {
-    answeredPerSec[outcome] = before ? (perSecond(now.answered[outcome], before.answered[outcome], seconds) ?? 0) : 0;
+    answeredPerSec[outcome] = before
+      ? (perSecond(now.answered[outcome], before.answered[outcome], answeredSeconds) ??
+        previous?.answeredPerSec[outcome] ??
+        0)
+      : 0;
   }
   return {
     admittedPerSec: before ? perSecond(now.admitted, before.admitted, seconds) : null,
@@ -68,7 +75,7 @@ export function createLiveStream({ figures, intervalMs = 1000, historySize = 600
   async function sample(eventId: EventId, sampler: Sampler): Promise<void> {
     try {
       const reading = await figures.read(eventId);
-      const frame: LiveFrame = { ...reading, rates: ratesBetween(reading, sampler.last) };
+      const frame: LiveFrame = { ...reading, rates: ratesBetween(reading, sampler.last, sampler.lastFrame?.rates) };
       sampler.last = reading;
       sampler.lastFrame = frame;
       sampler.history.push({ atMs: reading.atMs, admitted: reading.admitted, issued: reading.issued });

@@ -34,6 +34,7 @@ const scenarioOf = (options: BenchOptions, argv: string[]) => ({
   maxSecondsPerDesign: options.maxSeconds,
   warmupSeconds: options.warmupSeconds,
   seed: options.seed,
+  apiProcessesPerDesign: options.workers,
   startedAt: new Date().toISOString(),
 });
 
@@ -110,7 +111,9 @@ const describeScenario = (report: BenchReport, options: BenchOptions): [string, 
   const m = report.machine;
   return [
     `${String(s.users)} users × ${String(s.attempts)} attempts in random order, stock ${String(s.stock)}, ` +
-      `${String(s.connections)} connections${options.rounds > 1 ? ` · median of ${options.rounds} interleaved rounds` : ''}`,
+      `${String(s.connections)} connections` +
+      (options.workers > 1 ? ` · ${options.workers} API processes per design (--workers)` : '') +
+      (options.rounds > 1 ? ` · median of ${options.rounds} interleaved rounds` : ''),
     `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB · Node ${m.node} · Redis ${m.redis} · PostgreSQL ${m.postgres} · Kafka ${m.kafka}`,
   ];
 };

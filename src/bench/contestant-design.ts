@@ -8,6 +8,7 @@ import { spawnNode, waitForHttp } from './processes.ts';
 import { deleteKeys } from './redis-cleanup.ts';
 
 const contestantsDir = join(import.meta.dirname, 'contestants');
+const clusterPrimary = join(contestantsDir, 'cluster-primary.ts');
 
 /**
  * A design from src/bench/contestants: `<name>.ts` (and `<name>-consumer.ts` when it has a consumer), each a
@@ -37,13 +38,16 @@ export function contestant(
         `--pool-size=${options.poolSize ?? 10}`,
         `--variant=${options.variant ?? 'correct'}`,
       ];
-      const spawnRole = (role: string, file: string) =>
-        spawnNode(`${name} ${role}`, nodeArgsOf(site, `${name}-${role}`, join(contestantsDir, file), flags), {
-          cwd: site.repoRoot,
-          env: {},
-        });
-      const processes = [spawnRole('api', `${name}.ts`)];
-      if (options.consumer) processes.push(spawnRole('consumer', `${name}-consumer.ts`));
+      const spawnRole = (role: string, entry: string, args: string[]) =>
+        spawnNode(`${name} ${role}`, nodeArgsOf(site, `${name}-${role}`, entry, args), { cwd: site.repoRoot, env: {} });
+      const api = join(contestantsDir, `${name}.ts`);
+      // Several API processes share the port behind a node:cluster primary, as `firstcome serve --workers N` does.
+      const processes = [
+        site.workers > 1
+          ? spawnRole('api', clusterPrimary, ['--workers', String(site.workers), api, ...flags])
+          : spawnRole('api', api, flags),
+      ];
+      if (options.consumer) processes.push(spawnRole('consumer', join(contestantsDir, `${name}-consumer.ts`), flags));
       const origin = `http://127.0.0.1:${port}`;
       const stop = async () => {
         await Promise.all(processes.map((p) => p.stop()));

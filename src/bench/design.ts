@@ -19,6 +19,8 @@ export interface DesignSite {
   topic: string;
   /** When set, every server process writes a V8 CPU profile here on exit. */
   profileDir?: string | undefined;
+  /** API processes the design runs on its port (node:cluster when above 1). */
+  workers: number;
 }
 
 export interface LaunchedDesign {

@@ -26,6 +26,7 @@ export const firstcomeDesign: Design = {
       USER_ID_HEADER: userIdHeader,
       ADMIN_TOKEN: benchAdminToken,
       LOG_LEVEL: 'warn',
+      API_WORKERS: String(site.workers),
     };
     const bin = join(site.repoRoot, 'bin/firstcome.js');
     const spawnRole = (role: string) =>

@@ -30,7 +30,14 @@ describe('parseBenchArgs', () => {
     });
   });
 
+  it('gives every design one API process unless --workers says how many', () => {
+    expect(parse([]).workers).toBe(1);
+    expect(parse(['--workers', '2']).workers).toBe(2);
+  });
+
   it.each([
+    [['--workers', '0']],
+    [['--workers', '257']],
     [['--designs', 'nope']],
     [['--designs', 'db-lock,db-lock']],
     [['--users', '0']],

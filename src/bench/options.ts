@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { maxApiWorkers } from '../config.ts';
 import { AppError } from '../errors.ts';
 
 export interface BenchOptions {
@@ -20,6 +21,8 @@ export interface BenchOptions {
   json: string | undefined;
   out: string;
   profile: boolean;
+  /** API processes on the design's port (node:cluster), the same for every design of the run. */
+  workers: number;
 }
 
 export const benchUsage = `Usage: firstcome bench [options]
@@ -41,6 +44,9 @@ Runs the spike against each design in turn, one fresh database each, and reports
   --json FILE          also write the results as JSON to FILE
   --out DIR            where results.json, results.md and chart.svg go (default bench-results)
   --profile            write a V8 CPU profile of every server process into DIR/profiles
+  --workers N          API processes per design on its one port, the same N for every design, the ceiling
+                       included (firstcome: serve --workers N; the others behind a node:cluster primary)
+                       (default 1)
 `;
 
 const full = { users: 100_000, stock: 10_000, maxSeconds: 120, warmupSeconds: 3 };
@@ -53,6 +59,14 @@ const positive = (name: string, value: string | undefined, fallback: number, min
     throw new AppError('CONFIG_INVALID', `--${name}: must be an integer ≥ ${min}, got "${value}"`);
   }
   return n;
+};
+
+const workersOf = (value: string | undefined): number => {
+  const workers = positive('workers', value, 1);
+  if (workers > maxApiWorkers) {
+    throw new AppError('CONFIG_INVALID', `--workers: must be an integer from 1 to ${maxApiWorkers}, got "${value}"`);
+  }
+  return workers;
 };
 
 const parseFlags = (argv: string[]) => {
@@ -76,6 +90,7 @@ const parseFlags = (argv: string[]) => {
         json: { type: 'string' },
         out: { type: 'string' },
         profile: { type: 'boolean', default: false },
+        workers: { type: 'string' },
       },
     });
   } catch (error) {
@@ -114,5 +129,6 @@ export function parseBenchArgs(argv: string[], knownDesigns: string[], defaultDe
     json: values.json,
     out: values.out ?? 'bench-results',
     profile: values.profile,
+    workers: workersOf(values.workers),
   };
 }

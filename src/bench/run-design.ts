@@ -90,6 +90,7 @@ export async function runDesign(design: Design, options: BenchOptions, site: Run
       keyPrefix: `bench:${site.runId}:${design.name}:`,
       topic: `bench.${site.runId}.${design.name}`,
       profileDir: site.profileDir,
+      workers: options.workers,
     });
     const event: BenchEvent = { id: `bench-${site.runId}`, stock: options.stock, perUserLimit: options.perUserLimit };
     await launched.createEvent(event);

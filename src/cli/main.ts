@@ -6,7 +6,7 @@ const usage = `Usage: firstcome <command>
 
 Commands:
   start       everything in one process for one machine: API, relay, worker, retry job
-  serve       the HTTP API alone
+  serve       the HTTP API alone [--workers N (default: API_WORKERS, else one per CPU)]
   relay       moves admitted claims from the gate's outbox streams to Kafka
   worker      writes claims from Kafka to the database as coupons, in batches
   migrate     create or update the database schema, then exit
@@ -23,7 +23,7 @@ type Command = (config: Config, args: string[]) => Promise<void>;
 
 const commands: Record<string, Command> = {
   start: async (config) => (await import('../roles/start.ts')).runStart(config),
-  serve: async (config) => (await import('../roles/serve.ts')).runServe(config),
+  serve: async (config, args) => (await import('./commands/serve.ts')).runServeCommand(config, args),
   relay: async (config) => (await import('../roles/relay.ts')).runRelay(config),
   worker: async (config) => (await import('../roles/worker.ts')).runWorker(config),
   migrate: async (config) => (await import('../roles/migrate.ts')).runMigrate(config),

@@ -1,19 +1,41 @@
 --[[ admit-claim: admit one claim if the event is open, stock remains and the user is under the limit;
-  numbering and the outbox entry happen in the same atomic step, so an admission is never half-made.
-  KEYS[1] event (hash: stock, admitted, seq, perUserLimit, startsAtMs, endsAtMs; endsAtMs 0 = no end)
+  numbering, the outbox entry and the idempotency key happen in the same atomic step, so an admission is
+  never half-made.
+  KEYS[1] event (hash: stock, admitted, seq, perUserLimit, startsAtMs, endsAtMs, generation, pausedUntilMs;
+    endsAtMs 0 = no end; generation: raised by every restock, close and repair, absent = 0; pausedUntilMs: set
+    while a repair rebuilds the event, see pause-event.lua)
   KEYS[2] users (hash: userId -> "claimId:slot:seq,..." of the claims the user holds; see held-claims.lua)
   KEYS[3] outbox (stream of admitted claims, drained by the relay)
   KEYS[4] returned (list of tickets given back by claims that can never be issued)
-  ARGV[1] userId  ARGV[2] claimId
-  Returns {'ADMITTED', seq, slot} | {'SOLD_OUT'} | {'LIMIT_REACHED'} | {'NOT_STARTED'} | {'ENDED'} | {'NO_EVENT'} ]]
-local ev = redis.call('HMGET', KEYS[1], 'stock', 'admitted', 'perUserLimit', 'startsAtMs', 'endsAtMs')
+  KEYS[5] keyed claims (hash: "<idempotency key> <userId>" -> "claimId:slot:seq" of the claim that key admitted)
+  ARGV[1] userId  ARGV[2] claimId  ARGV[3] idempotency key ('' for none; never holds a space)
+  ARGV[4] how long keys outlive the event's end (ms)  ARGV[5] how long keys live in an event without an end (ms)
+  Returns {'ADMITTED', seq, slot} | {'REPLAYED', seq, slot, claimId} (the key admitted claimId before)
+  | {'SOLD_OUT', generation} | {'ENDED', generation} | {'LIMIT_REACHED'} | {'NOT_STARTED'} | {'NO_EVENT'}
+  | {'PAUSED'} (a repair is under way: nothing decided, ask again soon) ]]
+local keyed = nil
+if ARGV[3] ~= '' then
+  keyed = ARGV[3] .. ' ' .. ARGV[1]
+  -- Whatever happened since (limit reached, sold out, ended, issued), a key's admission answers the same.
+  local earlier = redis.call('HGET', KEYS[5], keyed)
+  if earlier then
+    local claimId, slot, seq = parseHeldClaim(earlier)
+    return {'REPLAYED', seq, slot, claimId}
+  end
+end
+
+local ev = redis.call('HMGET', KEYS[1], 'stock', 'admitted', 'perUserLimit', 'startsAtMs', 'endsAtMs', 'generation',
+  'pausedUntilMs')
 if not ev[1] then return {'NO_EVENT'} end
+local generation = tonumber(ev[6] or '0')
 local t = redis.call('TIME')
 local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if nowMs < tonumber(ev[4]) then return {'NOT_STARTED'} end
+-- The end first: a closed event has ended whether or not it had started.
 local endsAtMs = tonumber(ev[5])
-if endsAtMs > 0 and nowMs >= endsAtMs then return {'ENDED'} end
-if tonumber(ev[2]) >= tonumber(ev[1]) then return {'SOLD_OUT'} end
+if endsAtMs > 0 and nowMs >= endsAtMs then return {'ENDED', generation} end
+if ev[7] and nowMs < tonumber(ev[7]) then return {'PAUSED'} end
+if nowMs < tonumber(ev[4]) then return {'NOT_STARTED'} end
+if tonumber(ev[2]) >= tonumber(ev[1]) then return {'SOLD_OUT', generation} end
 
 local held = readHeldClaims(KEYS[2], ARGV[1])
 if #held >= tonumber(ev[3]) then return {'LIMIT_REACHED'} end
@@ -31,4 +53,12 @@ redis.call('HINCRBY', KEYS[1], 'admitted', 1)
 held[#held + 1] = formatHeldClaim(ARGV[2], slot, seq)
 writeHeldClaims(KEYS[2], ARGV[1], held)
 redis.call('XADD', KEYS[3], '*', 'claimId', ARGV[2], 'userId', ARGV[1], 'seq', seq, 'slot', slot, 'admittedAtMs', nowMs)
+if keyed then
+  redis.call('HSET', KEYS[5], keyed, formatHeldClaim(ARGV[2], slot, seq))
+  if endsAtMs > 0 then
+    redis.call('PEXPIREAT', KEYS[5], endsAtMs + tonumber(ARGV[4]))
+  else
+    redis.call('PEXPIRE', KEYS[5], ARGV[5])
+  end
+end
 return {'ADMITTED', seq, slot}

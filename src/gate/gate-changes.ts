@@ -1,25 +1,34 @@
 import type { EventId } from '../claim.ts';
-import { gateChangesChannel } from './keys.ts';
+import { gateChangesChannel, gateKeys } from './keys.ts';
 import type { GateRedis } from './redis.ts';
-import type { VerdictCache } from './verdict-cache.ts';
+import type { GateChange, VerdictCache } from './verdict-cache.ts';
 
-/** A change that every API process's verdict cache must hear about. */
-export type GateChange = { kind: 'ended'; eventId: EventId } | { kind: 'restocked'; eventId: EventId };
+export type { GateChange } from './verdict-cache.ts';
 
-export async function publishGateChange(redis: GateRedis, change: GateChange): Promise<void> {
+/** A change to tell every API process of; the notice adds the event's generation. */
+export interface GateNotice {
+  kind: GateChange['kind'];
+  eventId: EventId;
+}
+
+/**
+ * Publishes a change the gate made already, with the event's generation read after it: the notice is never
+ * older than the change it tells of (a newer generation read meanwhile only makes caches more careful).
+ */
+export async function publishGateChange(redis: GateRedis, notice: GateNotice): Promise<GateChange> {
+  const generation = Number((await redis.hGet(gateKeys(notice.eventId).event, 'generation')) ?? 0);
+  const change: GateChange = { kind: notice.kind, eventId: notice.eventId, generation };
   await redis.publish(gateChangesChannel, JSON.stringify(change));
+  return change;
 }
 
-export function applyGateChange(cache: VerdictCache, change: GateChange): void {
-  if (change.kind === 'ended') cache.remember(change.eventId, 'ENDED');
-  else cache.forget(change.eventId);
-}
-
-const parseGateChange = (message: string): GateChange | undefined => {
+export const parseGateChange = (message: string): GateChange | undefined => {
   try {
     const value = JSON.parse(message) as Partial<GateChange>;
     if ((value.kind === 'ended' || value.kind === 'restocked') && typeof value.eventId === 'string') {
-      return { kind: value.kind, eventId: value.eventId };
+      // A notice without a generation still says "forget the sell-out"; it guards no later verdict.
+      const generation = typeof value.generation === 'number' ? value.generation : 0;
+      return { kind: value.kind, eventId: value.eventId, generation };
     }
   } catch {
     // Not ours: another publisher on the channel.
@@ -43,7 +52,7 @@ export async function subscribeGateChanges(
   await subscriber.connect();
   await subscriber.subscribe(gateChangesChannel, (message: string) => {
     const change = parseGateChange(message);
-    if (change) applyGateChange(cache, change);
+    if (change) cache.hear(change);
   });
   return async () => {
     await subscriber.unsubscribe(gateChangesChannel);

@@ -1,11 +1,13 @@
+import { createClient } from 'redis';
 import { describe, expect, it } from 'vitest';
 import { claimFieldNames, type EventDefinition } from '../claim.ts';
 import { randomId } from '../../test/fixtures/basics.ts';
-import { useRedis } from '../../test/fixtures/datastores.ts';
+import { usePrivateRedis } from '../../test/fixtures/datastores.ts';
 import { type Admission, createGate } from './gate.ts';
 import { activeEventsKey, gateKeys } from './keys.ts';
 import { createGateHandle } from './open-gate.ts';
 import { createOutboxConsumer } from './outbox.ts';
+import { connectRedis, createRedis } from './redis.ts';
 
 const anEvent = (id: string, overrides: Partial<EventDefinition> = {}): EventDefinition => ({
   id,
@@ -23,9 +25,10 @@ const countBy = (admissions: Admission[]) =>
   admissions.reduce<Record<string, number>>((counts, a) => ({ ...counts, [a.kind]: (counts[a.kind] ?? 0) + 1 }), {});
 
 describe('gate', () => {
-  const r = useRedis();
+  // A Redis of its own: a relay on the shared one (a developer's `npm start`, the bench) drains every outbox.
+  const r = usePrivateRedis();
 
-  it('admits exactly `stock` claims, with tickets 1..stock, when 1000 users race for 100 coupons', async () => {
+  it('promise 1: admits exactly `stock` claims, with tickets 1..stock, when 1000 users race for 100 coupons', async () => {
     const gate = createGate(r.redis);
     const eventId = r.eventId();
     await gate.loadEvent(anEvent(eventId));
@@ -38,7 +41,7 @@ describe('gate', () => {
     expect(await r.redis.xLen(gateKeys(eventId).outbox)).toBe(100);
   });
 
-  it('gives one user at most perUserLimit claims, numbered slot 1..limit', async () => {
+  it('promise 2: gives one user at most perUserLimit claims, numbered slot 1..limit', async () => {
     const gate = createGate(r.redis);
     const eventId = r.eventId();
     await gate.loadEvent(anEvent(eventId, { perUserLimit: 3 }));
@@ -50,19 +53,44 @@ describe('gate', () => {
     expect(await gate.listHeldClaims(eventId, 'alice')).toHaveLength(3);
   });
 
-  it('refuses before the start and after the end, on Redis time', async () => {
+  it('refuses before the start and after the end, on Redis time (checked against Redis TIME)', async () => {
     const gate = createGate(r.redis);
-    const upcoming = r.eventId();
-    const ended = r.eventId();
-    await gate.loadEvent(anEvent(upcoming, { startsAt: new Date(Date.now() + 3_600_000) }));
-    await gate.loadEvent(
-      anEvent(ended, { startsAt: new Date(Date.now() - 7_200_000), endsAt: new Date(Date.now() - 3_600_000) }),
-    );
-    expect(await gate.admitClaim({ eventId: upcoming, userId: 'u', claimId: randomId('c') })).toEqual({
-      kind: 'NOT_STARTED',
-    });
-    expect(await gate.admitClaim({ eventId: ended, userId: 'u', claimId: randomId('c') })).toEqual({ kind: 'ENDED' });
-    expect(await r.redis.exists(gateKeys(upcoming).outbox)).toBe(0);
+    const clock = await createClient({ url: r.url }).connect();
+    /** Redis's own clock (TIME), in ms: the only clock admit-claim.lua may read (no time is passed to it). */
+    const redisNowMs = async () => {
+      const [seconds, microseconds] = await clock.time();
+      return Number(seconds) * 1000 + Math.floor(Number(microseconds) / 1000);
+    };
+    try {
+      const eventId = r.eventId();
+      const loadedAtMs = await redisNowMs();
+      const window = { startsAtMs: loadedAtMs + 600, endsAtMs: loadedAtMs + 1200 };
+      await gate.loadEvent(
+        anEvent(eventId, {
+          perUserLimit: 1000,
+          startsAt: new Date(window.startsAtMs),
+          endsAt: new Date(window.endsAtMs),
+        }),
+      );
+      // Each answer is bracketed by Redis TIME read just before and just after it: wherever the bracket
+      // lies wholly on one side of a boundary, the answer must be that side's.
+      const seen = new Set<string>();
+      for (let i = 0; ; i++) {
+        const beforeMs = await redisNowMs();
+        const { kind } = await gate.admitClaim({ eventId, userId: `u${i}`, claimId: randomId('c') });
+        const afterMs = await redisNowMs();
+        seen.add(kind);
+        if (afterMs < window.startsAtMs) expect(kind, `at ${beforeMs}..${afterMs}`).toBe('NOT_STARTED');
+        else if (beforeMs >= window.startsAtMs && afterMs < window.endsAtMs) expect(kind).toBe('ADMITTED');
+        else if (beforeMs >= window.endsAtMs) expect(kind).toBe('ENDED');
+        if (beforeMs >= window.endsAtMs + 100) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect([...seen].sort()).toEqual(['ADMITTED', 'ENDED', 'NOT_STARTED']);
+      expect((await gate.readFigures(eventId))?.admitted).toBe(await r.redis.xLen(gateKeys(eventId).outbox));
+    } finally {
+      clock.destroy();
+    }
   });
 
   it('ends an open event when it is closed', async () => {
@@ -70,7 +98,7 @@ describe('gate', () => {
     const eventId = r.eventId();
     await gate.loadEvent(anEvent(eventId));
     expect(await gate.endEvent(eventId, Date.now() - 1)).toBe(true);
-    expect(await gate.admitClaim({ eventId, userId: 'u', claimId: randomId('c') })).toEqual({ kind: 'ENDED' });
+    expect(await gate.admitClaim({ eventId, userId: 'u', claimId: randomId('c') })).toMatchObject({ kind: 'ENDED' });
   });
 
   it('answers NO_EVENT for an event it does not hold', async () => {
@@ -80,16 +108,29 @@ describe('gate', () => {
     });
   });
 
-  it('keeps the first load when several processes load the same event', async () => {
-    const gate = createGate(r.redis);
-    const eventId = r.eventId();
-    await gate.loadEvent(anEvent(eventId, { stock: 5 }));
-    await gate.admitClaim({ eventId, userId: 'u1', claimId: randomId('c') });
-    expect(await gate.loadEvent(anEvent(eventId, { stock: 5 }))).toBe(false);
-    expect((await gate.readFigures(eventId))?.admitted).toBe(1);
+  it('keeps the first load when several API processes, each on a connection of its own, race to load an event', async () => {
+    const connections = await Promise.all(
+      Array.from({ length: 8 }, () => connectRedis(createRedis({ url: r.url }), () => undefined)),
+    );
+    try {
+      const gates = connections.map((connection) => createGate(connection));
+      const eventId = r.eventId();
+      // Each process read a different definition (stock 11..18), so the figures show whose load won.
+      const loads = await Promise.all(gates.map((gate, i) => gate.loadEvent(anEvent(eventId, { stock: 11 + i }))));
+      expect(loads.filter((isLoaded) => isLoaded)).toHaveLength(1);
+      const winner = loads.indexOf(true);
+      expect((await gates[0]!.readFigures(eventId))?.stock).toBe(11 + winner);
+
+      await gates[1]!.admitClaim({ eventId, userId: 'u1', claimId: randomId('c') });
+      const late = await Promise.all(gates.map((gate) => gate.loadEvent(anEvent(eventId, { stock: 99 }))));
+      expect(late).toEqual(gates.map(() => false));
+      expect(await gates[2]!.readFigures(eventId)).toMatchObject({ stock: 11 + winner, admitted: 1 });
+    } finally {
+      for (const connection of connections) connection.destroy();
+    }
   });
 
-  it('re-seeds from issued tickets so that a sold-out event stays sold out after Redis lost it', async () => {
+  it('promise 6: re-seeds from issued tickets so that a sold-out event stays sold out after Redis lost it', async () => {
     const gate = createGate(r.redis);
     const eventId = r.eventId();
     const claimsByUser = new Map([
@@ -97,7 +138,9 @@ describe('gate', () => {
       ['u2', [{ claimId: 'c2', slot: 1, seq: 2 }]],
     ]);
     await gate.loadEvent(anEvent(eventId, { stock: 2 }), { maxSeq: 2, admitted: 2, claimsByUser });
-    expect(await gate.admitClaim({ eventId, userId: 'u3', claimId: randomId('c') })).toEqual({ kind: 'SOLD_OUT' });
+    expect(await gate.admitClaim({ eventId, userId: 'u3', claimId: randomId('c') })).toMatchObject({
+      kind: 'SOLD_OUT',
+    });
   });
 
   it('writes the claim it admits or re-drives to the outbox in the claim record, and nothing else', async () => {
@@ -137,7 +180,7 @@ describe('gate', () => {
     expect(await r.redis.sIsMember(activeEventsKey, eventId)).toBe(0);
   });
 
-  it('reuses a returned ticket and slot, once', async () => {
+  it('promise 4: reuses a returned ticket and slot, once', async () => {
     const gate = createGate(r.redis);
     const eventId = r.eventId();
     await gate.loadEvent(anEvent(eventId, { stock: 1 }));
@@ -150,6 +193,6 @@ describe('gate', () => {
       seq: 1,
       slot: 1,
     });
-    expect(await gate.admitClaim({ eventId, userId: 'u3', claimId: 'claim-3' })).toEqual({ kind: 'SOLD_OUT' });
+    expect(await gate.admitClaim({ eventId, userId: 'u3', claimId: 'claim-3' })).toMatchObject({ kind: 'SOLD_OUT' });
   });
 });

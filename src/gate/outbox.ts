@@ -29,9 +29,12 @@ export interface OutboxFigures {
 
 /** The claims waiting in an event's outbox for the relay, and when the event last admitted one. */
 export interface OutboxContents {
-  claimIds: Set<string>;
+  /** Each claim waiting in the outbox, with when it entered it (its entry's id), in ms. */
+  enteredAtMs: Map<string, number>;
   /** From the stream's last id; undefined when the event has no outbox (never admitted, or Redis lost it). */
   lastAdmissionMs: number | undefined;
+  /** On the relay's list: relays read only the outboxes of listed events. */
+  isListed: boolean;
 }
 
 /*
@@ -144,19 +147,27 @@ export async function readOutboxFigures(redis: GateRedis, eventId: EventId): Pro
   return { length, backlog: unread + pending, pending };
 }
 
+const timeOfEntry = (id: string) => Number(id.split('-')[0]);
+
 export async function readOutboxContents(redis: GateRedis, eventId: EventId): Promise<OutboxContents> {
   const { outbox } = gateKeys(eventId);
-  const claimIds = new Set<string>();
-  if ((await redis.exists(outbox)) === 0) return { claimIds, lastAdmissionMs: undefined };
+  const enteredAtMs = new Map<string, number>();
+  // Two commands, not one script: in a cluster the list and the event live on different nodes.
+  const isListed = (await redis.sIsMember(activeEventsKey, eventId)) === 1;
+  if ((await redis.exists(outbox)) === 0) return { enteredAtMs, lastAdmissionMs: undefined, isListed };
   const info = (await redis.xInfoStream(outbox)) as unknown as Record<string, unknown>;
   const lastId = info['last-generated-id'];
   let start = '-';
   for (;;) {
     const page = (await redis.xRange(outbox, start, '+', { COUNT: 1000 })) ?? [];
-    for (const entry of page) if (entry.message.claimId) claimIds.add(entry.message.claimId);
+    for (const entry of page) {
+      // A claim re-driven while its first entry waits: the older entry says how long it has waited.
+      const { claimId } = entry.message;
+      if (claimId && !enteredAtMs.has(claimId)) enteredAtMs.set(claimId, timeOfEntry(entry.id));
+    }
     const last = page.at(-1);
     if (!last || page.length < 1000) break;
     start = `(${last.id}`;
   }
-  return { claimIds, lastAdmissionMs: typeof lastId === 'string' ? Number(lastId.split('-')[0]) : undefined };
+  return { enteredAtMs, lastAdmissionMs: typeof lastId === 'string' ? timeOfEntry(lastId) : undefined, isListed };
 }

@@ -20,12 +20,17 @@ const luaScript = (file: string, keys: number, prelude = '') =>
 
 /** Loaded once and called by SHA; node-redis falls back to EVAL (which caches the script) on NOSCRIPT. */
 const gateScripts = {
-  admitClaim: luaScript('admit-claim.lua', 4, heldClaimsLua),
-  seedEvent: luaScript('seed-event.lua', 2),
+  admitClaim: luaScript('admit-claim.lua', 5, heldClaimsLua),
+  stageEvent: luaScript('stage-event.lua', 4),
+  seedEvent: luaScript('seed-event.lua', 6),
   endEvent: luaScript('end-event.lua', 1),
   returnTicket: luaScript('return-ticket.lua', 3, heldClaimsLua),
   redriveClaim: luaScript('redrive-claim.lua', 2, heldClaimsLua),
+  pauseEvent: luaScript('pause-event.lua', 1),
   repairEvent: luaScript('repair-event.lua', 3, heldClaimsLua),
+  resumeEvent: luaScript('resume-event.lua', 3),
+  takeLease: luaScript('take-lease.lua', 1),
+  dropLease: luaScript('drop-lease.lua', 1),
 };
 
 type GateScripts = typeof gateScripts;

@@ -1,34 +1,26 @@
---[[ repair-event: bring an event's gate in line with the database after Redis lost data (reconcile
-  --repair). Loads the event if the gate lost it, drops the dead claims it still holds, adds the claims the
-  database holds (coupons, claims being retried) that it does not, then recounts from the claims held:
-  `admitted` is their number, the ticket counter at least their highest ticket, and every ticket within
-  stock that no claim holds goes to the returned list, so the whole stock can still be issued (promise 4).
-  Counters are only raised by what is held, so a sold-out event reads sold out again (promise 6).
-  KEYS[1] event  KEYS[2] users  KEYS[3] returned
-  ARGV[1] stock  ARGV[2] perUserLimit  ARGV[3] startsAtMs  ARGV[4] endsAtMs (0 = no end)
-  ARGV[5] n: the number of dead claims, then n pairs userId, claimId of dead claims to drop,
-  then pairs userId, "claimId:slot:seq" of database claims to hold
-  Returns {admitted, seq, returned}: claims held, the ticket counter, tickets in the returned list. ]]
-local stock = tonumber(ARGV[1])
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], 'startsAtMs', ARGV[3], 'endsAtMs', ARGV[4], 'seq', 0, 'admitted', 0)
-else
-  -- A close reached the gate and not the database, or the reverse: the earlier end wins, as in end-event.
-  local current = tonumber(redis.call('HGET', KEYS[1], 'endsAtMs') or '0')
-  local wanted = tonumber(ARGV[4])
-  if wanted > 0 and (current == 0 or current > wanted) then redis.call('HSET', KEYS[1], 'endsAtMs', wanted) end
-end
-redis.call('HSET', KEYS[1], 'stock', ARGV[1], 'perUserLimit', ARGV[2])
+--[[ repair-event: one chunk of a repair (repair-event.ts) of a paused event (pause-event): drops dead claims
+  the gate still holds, adds claims the database holds that the gate does not, and stages tickets no claim
+  holds for resume-event. Each chunk is small; together they replace one call that walked the whole event.
+  KEYS[1] event  KEYS[2] users  KEYS[3] staged free tickets (list)
+  ARGV[1] repairId  ARGV[2] pauseMs  ARGV[3] d  ARGV[4] h, then d pairs userId, claimId of dead claims to
+  drop, then h pairs userId, "claimId:slot:seq" of database claims to hold, then free tickets to stage
+  Returns 1, or 0 when another repair took over (nothing done). ]]
+if redis.call('HGET', KEYS[1], 'pausedBy') ~= ARGV[1] then return 0 end
+local t = redis.call('TIME')
+local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local pauseMs = tonumber(ARGV[2])
+redis.call('HSET', KEYS[1], 'pausedUntilMs', nowMs + pauseMs)
 
-local dead = tonumber(ARGV[5])
-for i = 6, 5 + 2 * dead, 2 do
+local firstDrop, firstHold = 5, 5 + 2 * tonumber(ARGV[3])
+local firstTicket = firstHold + 2 * tonumber(ARGV[4])
+for i = firstDrop, firstHold - 1, 2 do
   local kept = {}
   for _, entry in ipairs(readHeldClaims(KEYS[2], ARGV[i])) do
     if parseHeldClaim(entry) ~= ARGV[i + 1] then kept[#kept + 1] = entry end
   end
   writeHeldClaims(KEYS[2], ARGV[i], kept)
 end
-for i = 6 + 2 * dead, #ARGV, 2 do
+for i = firstHold, firstTicket - 1, 2 do
   local entries = readHeldClaims(KEYS[2], ARGV[i])
   local wanted = parseHeldClaim(ARGV[i + 1])
   local found = false
@@ -38,27 +30,9 @@ for i = 6 + 2 * dead, #ARGV, 2 do
     writeHeldClaims(KEYS[2], ARGV[i], entries)
   end
 end
-
-local admitted, highest, taken = 0, 0, {}
-for _, held in ipairs(redis.call('HVALS', KEYS[2])) do
-  for _, entry in ipairs(splitHeldClaims(held)) do
-    local _, _, ticket = parseHeldClaim(entry)
-    admitted = admitted + 1
-    taken[ticket] = true
-    highest = math.max(highest, ticket)
-  end
+-- unpack() has a stack limit: push in slices.
+for i = firstTicket, #ARGV, 1000 do
+  redis.call('RPUSH', KEYS[3], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
-local seq = math.max(tonumber(redis.call('HGET', KEYS[1], 'seq') or '0'), highest)
-
-redis.call('DEL', KEYS[3])
-local free = {}
-for ticket = 1, math.min(seq, stock) do
-  if not taken[ticket] then
-    free[#free + 1] = ticket
-    -- unpack() has a stack limit: push in chunks.
-    if #free == 1000 then redis.call('RPUSH', KEYS[3], unpack(free)); free = {} end
-  end
-end
-if #free > 0 then redis.call('RPUSH', KEYS[3], unpack(free)) end
-redis.call('HSET', KEYS[1], 'seq', seq, 'admitted', admitted)
-return {admitted, seq, redis.call('LLEN', KEYS[3])}
+if #ARGV >= firstTicket then redis.call('PEXPIRE', KEYS[3], pauseMs) end
+return 1

@@ -12,4 +12,6 @@ if not found then return 0 end
 writeHeldClaims(KEYS[2], ARGV[1], kept)
 redis.call('RPUSH', KEYS[3], ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'admitted', -1)
+-- A restock: a sold-out verdict from before it is stale (see admit-claim's generation).
+redis.call('HINCRBY', KEYS[1], 'generation', 1)
 return 1

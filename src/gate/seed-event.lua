@@ -1,15 +1,43 @@
---[[ seed-event: load an event into the gate unless it is there already (several API processes may race to
-  load it after Redis lost it; the first wins and the others must not reset its counters).
-  KEYS[1] event  KEYS[2] users
-  ARGV[1] stock  ARGV[2] perUserLimit  ARGV[3] startsAtMs  ARGV[4] endsAtMs (0 = no end)
-  ARGV[5] highest ticket already issued  ARGV[6] tickets held (admitted)
-  ARGV[7..] pairs of userId, "claimId:slot:seq,..." for users who hold tickets already
-  Returns 1 when seeded, 0 when the event was there. ]]
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
--- Users first: the event hash is what makes the event admit claims.
-for i = 7, #ARGV, 2 do
-  redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1])
+--[[ seed-event: the last call of a load (load-event.ts): moves the loader's staged users and free tickets
+  into place and creates the event hash, which is what makes the event admit claims. Several processes may
+  race to load an event after Redis lost it: the first to get here wins, and a later call only drops its
+  own staging keys, never resetting the winner's counters. Small whatever the event's size: RENAME is O(1).
+  KEYS[1] event  KEYS[2] users  KEYS[3] returned  KEYS[4] loading (the load lease)
+  KEYS[5] staged users  KEYS[6] staged free tickets
+  ARGV[1] loaderId  ARGV[2] stock  ARGV[3] perUserLimit  ARGV[4] startsAtMs  ARGV[5] endsAtMs (0 = no end)
+  ARGV[6] seq (the highest ticket the database holds)  ARGV[7] admitted (the claims it holds)
+  ARGV[8] users staged  ARGV[9] free tickets staged
+  Returns 1 when seeded, 0 when the event was loaded already, -1 when this loader lost its lease or its
+  staging keys expired (nothing loaded; load again). ]]
+local function dropStaging() redis.call('DEL', KEYS[5], KEYS[6]) end
+if redis.call('HEXISTS', KEYS[1], 'stock') == 1 then
+  dropStaging()
+  if redis.call('GET', KEYS[4]) == ARGV[1] then redis.call('DEL', KEYS[4]) end
+  return 0
 end
-redis.call('HSET', KEYS[1], 'stock', ARGV[1], 'perUserLimit', ARGV[2], 'startsAtMs', ARGV[3], 'endsAtMs', ARGV[4],
-  'seq', ARGV[5], 'admitted', ARGV[6])
+if redis.call('GET', KEYS[4]) ~= ARGV[1] or redis.call('HLEN', KEYS[5]) ~= tonumber(ARGV[8])
+    or redis.call('LLEN', KEYS[6]) ~= tonumber(ARGV[9]) then
+  dropStaging()
+  return -1
+end
+-- Leftovers of a partial loss are replaced by what the database holds; the staged keys lose their expiry.
+if tonumber(ARGV[8]) > 0 then
+  redis.call('RENAME', KEYS[5], KEYS[2])
+  redis.call('PERSIST', KEYS[2])
+else
+  redis.call('DEL', KEYS[2])
+end
+if tonumber(ARGV[9]) > 0 then
+  redis.call('RENAME', KEYS[6], KEYS[3])
+  redis.call('PERSIST', KEYS[3])
+else
+  redis.call('DEL', KEYS[3])
+end
+-- A close that reached the event hash before the load (end-event) stays: the earlier end wins.
+local endsAtMs = tonumber(ARGV[5])
+local closedAtMs = tonumber(redis.call('HGET', KEYS[1], 'endsAtMs') or '0')
+if closedAtMs > 0 and (endsAtMs == 0 or closedAtMs < endsAtMs) then endsAtMs = closedAtMs end
+redis.call('HSET', KEYS[1], 'stock', ARGV[2], 'perUserLimit', ARGV[3], 'startsAtMs', ARGV[4], 'endsAtMs', endsAtMs,
+  'seq', ARGV[6], 'admitted', ARGV[7])
+redis.call('DEL', KEYS[4])
 return 1

@@ -98,7 +98,7 @@ describe('relay', () => {
     expect((await gate.readOutboxFigures(eventId)).pending).toBe(0);
   });
 
-  it('takes over and resends entries a relay read and died before acknowledging', async () => {
+  it('promise 3: takes over and resends entries a relay read and died before acknowledging', async () => {
     const topic = topics.topic();
     await ensureClaimsTopic({ brokers, topic }, 4);
     const { eventId, claimIds } = await admitClaims(80);
@@ -116,7 +116,7 @@ describe('relay', () => {
     expect((await gate.readOutboxFigures(eventId)).pending).toBe(0);
   });
 
-  it('keeps entries in the outbox, pending, while Kafka does not acknowledge them', async () => {
+  it('promise 3: keeps entries in the outbox, pending, while Kafka does not acknowledge them', async () => {
     const { eventId } = await admitClaims(30);
     const relay = aRelay(topics.topic(), { kafka: [`127.0.0.1:${await freePort()}`] });
     try {

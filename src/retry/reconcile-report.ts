@@ -11,6 +11,7 @@ const columns = [
   'retrying',
   'dead',
   'in flight',
+  'stuck',
   'missing',
   'not in gate',
   'dead in gate',
@@ -18,7 +19,7 @@ const columns = [
 ] as const;
 
 const verdictOf = ({ found, repair, after }: EventReconciliation) => {
-  if (!hasDrift(found)) return found.inFlight.length > 0 ? 'ok (in flight)' : 'ok';
+  if (!hasDrift(found)) return found.counts.inFlight > 0 ? 'ok (in flight)' : 'ok';
   if (!repair) return 'DRIFT';
   return after && hasDrift(after) ? 'DRIFT (repair incomplete)' : 'repaired';
 };
@@ -33,26 +34,29 @@ const rowOf = (reconciliation: EventReconciliation): string[] => {
     String(found.database.coupons),
     String(found.database.retrying),
     String(found.database.dead),
-    String(found.inFlight.length),
-    String(found.missing.length),
-    String(found.unknownToGate.length),
-    String(found.deadHeld.length),
+    String(found.counts.inFlight),
+    String(found.counts.stuck),
+    String(found.counts.missing),
+    String(found.counts.unknownToGate),
+    String(found.counts.deadHeld),
     verdictOf(reconciliation),
   ];
 };
 
-const sample = (tickets: UserTicket[], max = 5) =>
+const sample = (tickets: UserTicket[], count: number, max = 5) =>
   tickets
     .slice(0, max)
     .map((t) => t.claimId)
-    .join(', ') + (tickets.length > max ? `, … (${tickets.length} in all)` : '');
+    .join(', ') + (count > max ? `, … (${count} in all)` : '');
 
 const detailsOf = ({ found, repair, after }: EventReconciliation): string[] => {
   if (!hasDrift(found)) return [];
   const lines = [`${found.eventId}: ${found.problems.join('; ')}`];
-  if (found.missing.length > 0) lines.push(`  missing claims: ${sample(found.missing)}`);
+  if (found.counts.missing > 0) lines.push(`  missing claims: ${sample(found.missing, found.counts.missing)}`);
+  if (found.counts.stuck > 0) lines.push(`  stuck claims: ${sample(found.stuck, found.counts.stuck)}`);
   if (repair) {
     const done = [
+      repair.relisted && "event put back on the relay's list",
       repair.recounted &&
         `gate recounted from its claims and the database (admitted ${repair.recounted.admitted}, ticket counter ${repair.recounted.seq}, ${repair.recounted.returned} tickets to hand out again)`,
       repair.redriven > 0 &&
@@ -94,15 +98,22 @@ const driftJson = (drift: EventDrift) => ({
   stock: drift.stock,
   gate: drift.gate ?? null,
   database: drift.database,
-  inFlight: drift.inFlight.length,
-  missing: drift.missing.length,
-  notInGate: drift.unknownToGate.length,
-  deadInGate: drift.deadHeld.length,
+  inFlight: drift.counts.inFlight,
+  stuck: drift.counts.stuck,
+  missing: drift.counts.missing,
+  notInGate: drift.counts.unknownToGate,
+  deadInGate: drift.counts.deadHeld,
+  isListed: drift.isListed,
   strandedTickets: drift.strandedTickets,
   doubleBookedTickets: drift.doubleBookedTickets,
   problems: drift.problems,
   /** Up to 100 claim ids per kind, for a closer look. */
-  claims: { missing: ids(drift.missing), notInGate: ids(drift.unknownToGate), deadInGate: ids(drift.deadHeld) },
+  claims: {
+    stuck: ids(drift.stuck),
+    missing: ids(drift.missing),
+    notInGate: ids(drift.unknownToGate),
+    deadInGate: ids(drift.deadHeld),
+  },
 });
 
 export function reconcileReportJson(report: ReconcileReport) {
@@ -110,7 +121,9 @@ export function reconcileReportJson(report: ReconcileReport) {
     drift: report.hasDrift,
     events: report.events.map(({ found, repair, after }) => ({
       ...driftJson(found),
-      repair: repair ? { recounted: repair.recounted ?? null, redriven: repair.redriven } : null,
+      repair: repair
+        ? { recounted: repair.recounted ?? null, redriven: repair.redriven, relisted: repair.relisted }
+        : null,
       after: after ? driftJson(after) : null,
     })),
   };

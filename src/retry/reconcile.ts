@@ -1,8 +1,8 @@
 import type { EventDefinition, EventId } from '../claim.ts';
 import type { Store } from '../store/store.ts';
 import { AppError } from '../errors.ts';
-import type { Gate, RepairedFigures, UserTicket } from '../gate/gate.ts';
-import { type DatabaseTickets, type EventDrift, hasDrift, measureDrift } from './drift.ts';
+import type { Gate, RepairedFigures } from '../gate/gate.ts';
+import { createDriftMeter, type DriftRules, type EventDrift, hasDrift } from './drift.ts';
 
 export interface ReconcileDeps {
   store: Store;
@@ -18,12 +18,16 @@ export interface ReconcileOptions {
    * Kafka and the worker, in ms; re-driving one of those would only cost a duplicate the worker ignores.
    */
   graceMs: number;
+  /** A claim waiting in an outbox this long or longer is stuck (no relay reads it), in ms. @defaultValue 60_000 */
+  stuckAfterMs?: number | undefined;
 }
+
+export const defaultStuckAfterMs = 60_000;
 
 export interface EventReconciliation {
   found: EventDrift;
   /** What --repair did; undefined when there was nothing to repair or no --repair. */
-  repair: { recounted: RepairedFigures | undefined; redriven: number } | undefined;
+  repair: { recounted: RepairedFigures | undefined; redriven: number; relisted: boolean } | undefined;
   /** The drift measured again after the repair. */
   after: EventDrift | undefined;
 }
@@ -38,15 +42,23 @@ export interface ReconcileReport {
 export async function reconcileEvents(deps: ReconcileDeps, options: ReconcileOptions): Promise<ReconcileReport> {
   const events =
     options.eventId === undefined ? await deps.store.listEvents() : [await findOne(deps.store, options.eventId)];
+  const rules = () => ({
+    nowMs: Date.now(),
+    graceMs: options.graceMs,
+    stuckAfterMs: options.stuckAfterMs ?? defaultStuckAfterMs,
+  });
   const reconciled: EventReconciliation[] = [];
   for (const event of events) {
-    const found = await measure(deps, event, options.graceMs);
+    const found = await measureEvent(deps, event, rules());
     if (!options.repair || !hasDrift(found)) {
       reconciled.push({ found, repair: undefined, after: undefined });
       continue;
     }
+    const listedAtMs = Date.now();
     const repair = await repairEvent(deps, event, found);
-    reconciled.push({ found, repair, after: await measure(deps, event, options.graceMs) });
+    // Claims that waited for a relay because the event was off the list have waited since the listing only.
+    const after = await measureEvent(deps, event, { ...rules(), listedAtMs: repair.relisted ? listedAtMs : undefined });
+    reconciled.push({ found, repair, after });
   }
   return { events: reconciled, hasDrift: reconciled.some((r) => hasDrift(r.after ?? r.found)) };
 }
@@ -57,22 +69,42 @@ async function findOne(store: Store, eventId: EventId): Promise<EventDefinition>
   return event;
 }
 
-// The gate is read before the database: a claim landing in between is then seen in both, never in neither.
-async function measure(deps: ReconcileDeps, event: EventDefinition, graceMs: number): Promise<EventDrift> {
-  const gate = await deps.gate.readTickets(event.id);
+/**
+ * Every claim of every kind, for a repair. The gate is read before the database: a claim landing in
+ * between is then seen in both, never in neither.
+ */
+async function measureEvent(deps: ReconcileDeps, event: EventDefinition, rules: DriftRules): Promise<EventDrift> {
+  const meter = createDriftMeter(event, { keepAll: true });
+  const gate = await deps.gate.scanTickets(event.id, (page) => meter.addGateTickets(page));
   const outbox = await deps.gate.readOutbox(event.id);
-  const database = await readDatabaseTickets(deps.store, event);
-  return measureDrift({ database, gate, outbox, nowMs: Date.now(), graceMs });
+  const database = await deps.store.readEventTickets(event.id, async (page) => {
+    meter.addDatabaseTickets(page);
+    return true;
+  });
+  return meter.finish({ gate, database, outbox }, rules);
 }
 
-async function readDatabaseTickets(store: Store, event: EventDefinition): Promise<DatabaseTickets> {
-  const { issued, coupons, failed } = await store.readEventTickets(event.id);
-  // A claim being retried whose coupon landed meanwhile shows in both tables until the next pass.
-  const live = new Map<string, UserTicket>();
-  for (const [userId, claims] of issued.claimsByUser) {
-    for (const claim of claims) live.set(claim.claimId, { ...claim, userId });
-  }
-  return { event, live: [...live.values()], coupons, failed };
+/**
+ * The counts only (the drift watch), holding 8 bytes a ticket rather than every claim: the database is
+ * read first, then the gate, whose claims the database did not hold are looked up once more, as they
+ * may have landed in between.
+ */
+export async function measureEventDrift(
+  deps: ReconcileDeps,
+  event: EventDefinition,
+  rules: DriftRules,
+): Promise<EventDrift> {
+  const meter = createDriftMeter(event, { keepAll: false });
+  const database = await deps.store.readEventTickets(event.id, async (page) => {
+    meter.addDatabaseTickets(page);
+    return true;
+  });
+  const gate = await deps.gate.scanTickets(event.id, (page) => meter.addGateTickets(page));
+  const outbox = await deps.gate.readOutbox(event.id);
+  const onlyInGate = meter.claimsOnlyInGate();
+  const states = onlyInGate.length > 0 ? await deps.store.findClaimStates(onlyInGate) : new Map<string, string>();
+  const landed = new Set([...states].filter(([, state]) => state !== 'dead').map(([claimId]) => claimId));
+  return meter.finish({ gate, database, outbox }, rules, landed);
 }
 
 async function repairEvent(
@@ -80,6 +112,8 @@ async function repairEvent(
   event: EventDefinition,
   drift: EventDrift,
 ): Promise<NonNullable<EventReconciliation['repair']>> {
+  // Listed first (a recount lists it too): claims the recount or a re-drive puts in the outbox are read.
+  if (drift.needsListing) await deps.gate.listEvent(event.id);
   const recounted = drift.needsRecount
     ? await deps.gate.repairEvent(event, { hold: drift.unknownToGate, drop: drift.deadHeld })
     : undefined;
@@ -91,5 +125,5 @@ async function repairEvent(
   if (recounted && recounted.admitted < event.stock) {
     await deps.gate.publishChange({ kind: 'restocked', eventId: event.id });
   }
-  return { recounted, redriven };
+  return { recounted, redriven, relisted: !drift.isListed && (drift.needsListing || recounted !== undefined) };
 }

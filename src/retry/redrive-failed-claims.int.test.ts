@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AdmittedClaim } from '../claim.ts';
 import { admitOne as admit, deliverClaims, openEvent } from '../../test/fixtures/tickets.ts';
 import { randomId, waitFor } from '../../test/fixtures/basics.ts';
-import { useDatabase, useRedis } from '../../test/fixtures/datastores.ts';
+import { useDatabase, usePrivateRedis } from '../../test/fixtures/datastores.ts';
 import { createVerdictCache } from '../gate/verdict-cache.ts';
 import { redriveFailedClaims } from './redrive-failed-claims.ts';
 
@@ -11,7 +11,8 @@ const policy = { maxAttempts: 4, baseMs: 1, capMs: 0, batchSize: 100, leaseMs: 6
 
 describe('the retry job', () => {
   const t = useDatabase();
-  const r = useRedis();
+  // A Redis of its own: the gate's counters are asserted, and no one else's process may move them.
+  const r = usePrivateRedis();
 
   const pass = () => redriveFailedClaims({ store: t.store, gate: r.gate }, policy);
 
@@ -24,7 +25,7 @@ describe('the retry job', () => {
     return row;
   };
 
-  it('issues a refused claim once the database takes it', async () => {
+  it('promise 3: issues a refused claim once the database takes it', async () => {
     const eventId = r.eventId();
     const claim: AdmittedClaim = { claimId: randomId('c'), eventId, userId: 'alice', seq: 1, slot: 1, admittedAtMs: 0 };
     expect((await deliver([claim])).refused.map((f) => f.reason.split(':')[0])).toEqual(['unknown_event']);
@@ -36,7 +37,7 @@ describe('the retry job', () => {
     expect(await pass()).toEqual({ issued: 0, retrying: 0, dead: 0, ticketsReturned: 0, ticketsKept: 0 });
   });
 
-  it('gives up after the last attempt on a claim the database keeps refusing, and returns its ticket so the whole stock is issued', async () => {
+  it('promise 4: gives up after the last attempt on a claim the database keeps refusing, and returns its ticket so the whole stock is issued', async () => {
     const { event, gate } = await anEvent(3);
     const claims = [await admit(gate, event.id, 'alice'), await admit(gate, event.id, 'bob')];
     const mallory = await admit(gate, event.id, 'mallory');

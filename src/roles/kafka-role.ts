@@ -24,7 +24,16 @@ export function startWhenTopicReady(
         log.warn({ err: error }, `${name}: cannot reach Kafka at ${kafka.brokers.join(',')} yet; retrying`),
     });
     if (ready) {
-      log.info({ topic: kafka.topic, ...details }, `${name} running`);
+      if (ready.partitions < partitions) {
+        // A consumer group gives each partition to one worker: workers beyond the partitions stand idle.
+        log.warn(
+          { topic: kafka.topic, partitions: ready.partitions, KAFKA_PARTITIONS: partitions },
+          `the topic ${kafka.topic} has ${ready.partitions} partitions where KAFKA_PARTITIONS asks for ${partitions}: ` +
+            `at most ${ready.partitions} workers share the writing. Add partitions (kafka-topics.sh --alter ` +
+            `--topic ${kafka.topic} --partitions ${partitions}) or set KAFKA_PARTITIONS=${ready.partitions} to match`,
+        );
+      }
+      log.info({ topic: kafka.topic, partitions: ready.partitions, ...details }, `${name} running`);
       await role.run();
     }
   })();

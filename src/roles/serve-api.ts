@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../api/app.ts';
+import { buildApp, type ClusterReaders } from '../api/app.ts';
+import type { ClaimTally } from '../api/claim-tally.ts';
 import { createRateLimiter } from '../api/rate-limiter.ts';
 import { createAuth } from '../api/auth.ts';
 import { workerGroupId } from '../kafka/kafka-options.ts';
 import { createKafkaLag } from '../kafka/lag.ts';
 import type { Config } from '../config.ts';
 import { createVerdictCache } from '../gate/verdict-cache.ts';
+import type { Logger } from 'pino';
 import type { Runtime } from './runtime.ts';
 
 export const authOptionsOf = (config: Config) => ({
@@ -21,13 +23,24 @@ export const authOptionsOf = (config: Config) => ({
   adminToken: config.ADMIN_TOKEN,
 });
 
-/** The API role: listens until stopped; returns a function that stops it. */
-export async function startApi(runtime: Runtime): Promise<{ app: FastifyInstance; stop: () => Promise<void> }> {
-  const { config, log, store, gate, metrics } = runtime;
+/** What an API without the means to sign anyone in will answer; said once per service. */
+export function warnAboutSignIn(config: Config, log: Logger): void {
   if (!config.ADMIN_TOKEN) log.warn('ADMIN_TOKEN is not set: admin routes answer 401');
   if (config.AUTH_MODE === 'jwt' && !config.JWT_SECRET && !config.JWT_JWKS_URL) {
     log.warn('AUTH_MODE=jwt without JWT_SECRET or JWT_JWKS_URL: every claim answers 401');
   }
+}
+
+/**
+ * The API role: listens until stopped; returns a function that stops it. One of several API processes
+ * (`serve --workers N`) passes its tally and the readers of all of them together (their primary warns).
+ */
+export async function startApi(
+  runtime: Runtime,
+  { tally, cluster }: { tally?: ClaimTally; cluster?: ClusterReaders } = {},
+): Promise<{ app: FastifyInstance; stop: () => Promise<void> }> {
+  const { config, log, store, gate, metrics } = runtime;
+  if (!cluster) warnAboutSignIn(config, log);
   const verdicts = createVerdictCache();
   const unsubscribe = await gate.subscribeChanges(verdicts, (error) =>
     log.debug({ err: error }, 'gate-changes subscriber trouble'),
@@ -47,6 +60,8 @@ export async function startApi(runtime: Runtime): Promise<{ app: FastifyInstance
     rateLimiter: config.RATE_LIMIT_PER_SEC === undefined ? undefined : createRateLimiter(config.RATE_LIMIT_PER_SEC),
     logger: log,
     kafkaLag,
+    tally,
+    cluster,
   });
   await app.listen({ port: config.PORT, host: config.HOST });
   return {

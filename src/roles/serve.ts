@@ -1,8 +1,19 @@
-import type { Config } from '../config.ts';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { type Config, maxApiWorkers } from '../config.ts';
 import { startApi } from './serve-api.ts';
+import { runServePrimary, runServeWorker } from './serve-cluster.ts';
 import { closeRuntime, createLogger, onShutdown, openRuntime } from './runtime.ts';
 
+/** How many API processes `serve` runs: API_WORKERS (or `--workers`), else one per CPU. */
+export const apiProcessesOf = (config: Config): number =>
+  config.API_WORKERS ?? Math.min(maxApiWorkers, availableParallelism());
+
+/** `firstcome serve`: one API process, or a primary keeping N of them on one port (`--workers N`). */
 export async function runServe(config: Config): Promise<void> {
+  if (cluster.isWorker) return runServeWorker(config);
+  const processes = apiProcessesOf(config);
+  if (processes > 1) return runServePrimary(config, processes);
   const log = createLogger(config, 'firstcome-api');
   const runtime = await openRuntime(config, log);
   const api = await startApi(runtime);

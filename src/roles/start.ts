@@ -28,6 +28,9 @@ export async function runStart(configured: Config): Promise<void> {
     generated.push('JWT_SECRET');
   }
   const log = createLogger(config, 'firstcome');
+  if (config.API_WORKERS !== undefined && config.API_WORKERS > 1) {
+    log.warn(`API_WORKERS=${config.API_WORKERS} is for \`firstcome serve\`; \`firstcome start\` runs one process`);
+  }
   await ensureDatabaseExists(config.DATABASE_URL);
   const runtime = await openRuntime(config, log);
   const api = await startApi(runtime);

@@ -7,6 +7,7 @@ import { closeEvent } from './operations/close-event.ts';
 import { countCoupons } from './operations/count-coupons.ts';
 import { countFailedClaimsByState, type FailedClaimCounts } from './operations/count-failed-claims-by-state.ts';
 import { countUnresolvedFailures } from './operations/count-unresolved-failures.ts';
+import { type ClaimState, findClaimStates } from './operations/find-claim-states.ts';
 import { findEvent } from './operations/find-event.ts';
 import { findUserCoupons, type IssuedCoupon } from './operations/find-user-coupons.ts';
 import { findUserFailures, type UserFailure } from './operations/find-user-failures.ts';
@@ -21,11 +22,13 @@ import { type EventTickets, readEventTickets } from './operations/read-event-tic
 import { type FailedClaimInput, recordFailedClaims } from './operations/record-failed-claims.ts';
 import { recordRetryOutcomes } from './operations/record-retry-outcomes.ts';
 import { type DeadClaim, settleDeadClaims } from './operations/settle-dead-claims.ts';
+import { type IssuedTicket, streamIssuedTickets } from './operations/stream-issued-tickets.ts';
 import { sumFailedClaimAttempts } from './operations/sum-failed-claim-attempts.ts';
 import { postgresDialect } from './postgres/postgres-dialect.ts';
 
 export type { FailedClaimSelection, RetryOutcome } from './dialect.ts';
 export type { FailedClaimState } from './schema.ts';
+export type { ClaimState } from './operations/find-claim-states.ts';
 export type { FailedClaimCounts } from './operations/count-failed-claims-by-state.ts';
 export type { IssuedCoupon } from './operations/find-user-coupons.ts';
 export type { UserFailure } from './operations/find-user-failures.ts';
@@ -35,6 +38,7 @@ export type { FailedClaim, LeaseOptions } from './operations/lease-due-failed-cl
 export type { FailedClaimFilter, FailedClaimRow } from './operations/list-failed-claims.ts';
 export type { EventTickets } from './operations/read-event-tickets.ts';
 export type { FailedClaimInput } from './operations/record-failed-claims.ts';
+export type { IssuedTicket } from './operations/stream-issued-tickets.ts';
 export type { DeadClaim } from './operations/settle-dead-claims.ts';
 
 /**
@@ -55,6 +59,15 @@ export interface Store {
   findUserCoupons(eventId: EventId, userId: UserId): Promise<IssuedCoupon[]>;
   /** Coupons and claims being retried: what the gate is re-seeded with after Redis lost an event. */
   loadIssuedTickets(eventId: EventId): Promise<IssuedTickets>;
+  /**
+   * The same tickets, `pageSize` (default 5000) at a time on one snapshot, for loading a big event into
+   * the gate without holding it in memory; stops when `onPage` answers false. `onPage`'s errors pass as they are.
+   */
+  streamIssuedTickets(
+    eventId: EventId,
+    onPage: (page: IssuedTicket[]) => Promise<boolean>,
+    pageSize?: number,
+  ): Promise<void>;
   /** Idempotent (Kafka redelivers); the claims the database refuses come back with their reason. */
   insertCoupons(claims: AdmittedClaim[]): Promise<InsertResult>;
 
@@ -79,8 +92,17 @@ export interface Store {
   /** The attempts made on the selected claims, added up: its growth is a retry pass's progress. */
   sumFailedClaimAttempts(selection: FailedClaimSelection): Promise<number>;
 
-  /** An event's coupons and failed claims, read in one snapshot, for reconcile. */
-  readEventTickets(eventId: EventId): Promise<EventTickets>;
+  /**
+   * An event's coupons counted and its failed claims, read in one snapshot with the tickets it holds,
+   * which go to `onPage` `pageSize` (default 5000) at a time, for reconcile and the drift watch.
+   */
+  readEventTickets(
+    eventId: EventId,
+    onPage: (page: IssuedTicket[]) => Promise<boolean>,
+    pageSize?: number,
+  ): Promise<EventTickets>;
+  /** Where the database has each of these claims, if anywhere (coupon, or a failed claim's state). */
+  findClaimStates(claimIds: string[]): Promise<Map<string, ClaimState>>;
 
   /** Resolves once the database answers. */
   ping(): Promise<void>;
@@ -116,6 +138,7 @@ export function createStore({ url, poolSize = 10 }: StoreOptions): Store {
     countCoupons: (eventId) => countCoupons(db, eventId),
     findUserCoupons: (eventId, userId) => findUserCoupons(db, eventId, userId),
     loadIssuedTickets: (eventId) => loadIssuedTickets(db, eventId),
+    streamIssuedTickets: (eventId, onPage, pageSize = 5000) => streamIssuedTickets(on, eventId, onPage, pageSize),
     insertCoupons: (claims) => insertCoupons(on, claims),
     recordFailedClaims: (failures) => recordFailedClaims(on, failures),
     countUnresolvedFailures: (eventId) => countUnresolvedFailures(db, eventId),
@@ -127,7 +150,8 @@ export function createStore({ url, poolSize = 10 }: StoreOptions): Store {
     listFailedClaims: (filter) => listFailedClaims(db, filter),
     makeFailedClaimsDue: (selection) => dialect.makeFailedClaimsDue(db, selection),
     sumFailedClaimAttempts: (selection) => sumFailedClaimAttempts(db, selection),
-    readEventTickets: (eventId) => readEventTickets(on, eventId),
+    readEventTickets: (eventId, onPage, pageSize = 5000) => readEventTickets(on, eventId, onPage, pageSize),
+    findClaimStates: (claimIds) => findClaimStates(db, claimIds),
     ping: () => ping(db),
     migrate: () => migrateToLatest(on),
     destroy: () => db.destroy(),

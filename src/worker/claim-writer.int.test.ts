@@ -16,7 +16,7 @@ const claimOf = (eventId: string, seq: number): AdmittedClaim => ({
 describe('writeClaims', () => {
   const t = useDatabase();
 
-  it('issues the good claims, records refusals and poison as failed, and stores a redelivered batch once', async () => {
+  it('promise 3: issues the good claims, records refusals and poison as failed, and stores a redelivered batch once', async () => {
     const eventId = randomId('ev');
     await t.store.insertEvent({ id: eventId, name: 'writer', stock: 3, perUserLimit: 1, startsAt: null, endsAt: null });
     const good = [1, 2, 3].map((seq) => claimOf(eventId, seq));

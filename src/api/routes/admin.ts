@@ -4,7 +4,9 @@ import { EVENT_ID_PATTERN, type EventDefinition } from '../../claim.ts';
 import type { Store } from '../../store/store.ts';
 import { AppError } from '../../errors.ts';
 import type { Gate } from '../../gate/gate.ts';
+import type { VerdictCache } from '../../gate/verdict-cache.ts';
 import type { Auth } from '../auth.ts';
+import { closeEvent } from '../close-event.ts';
 import type { EventCatalog } from '../event-catalog.ts';
 import { adminEventView, newEventFigures } from '../event-views.ts';
 
@@ -12,6 +14,7 @@ export interface AdminRouteDeps {
   store: Store;
   gate: Gate;
   catalog: EventCatalog;
+  verdicts: VerdictCache;
   auth: Auth;
 }
 
@@ -77,7 +80,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
         endsAt,
       });
       catalog.remember(event);
-      // Claims load the event into the gate on demand, so a Redis hiccup here loses nothing.
+      // Claims load the event into the gate on demand, so a Redis hiccup here loses nothing: a load lists
+      // the event for the relay before anything makes it admit, so a half-done one admits nothing.
       await gate
         .loadEvent(event)
         .catch((error: unknown) => request.log.warn({ err: error }, 'event not yet in the gate'));
@@ -93,14 +97,9 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
       viewOf(await catalog.find(request.params.id)),
     );
 
-    admin.post<{ Params: { id: string } }>('/admin/events/:id/close', { schema: eventParams }, async (request) => {
-      const closed = await store.closeEvent(request.params.id);
-      if (!closed) throw new AppError('EVENT_NOT_FOUND', `No event has the id "${request.params.id}".`);
-      catalog.remember(closed);
-      // The database is closed first: if Redis is down now, the event is loaded closed when it comes back.
-      await gate.endEvent(closed.id, (closed.closedAt ?? new Date()).getTime());
-      await gate.publishChange({ kind: 'ended', eventId: closed.id });
-      return viewOf(closed);
-    });
+    // 200 only once every API process refuses the event's claims: see close-event.ts.
+    admin.post<{ Params: { id: string } }>('/admin/events/:id/close', { schema: eventParams }, async (request) =>
+      viewOf(await closeEvent(deps, request.params.id, request.log)),
+    );
   });
 }

@@ -28,6 +28,20 @@ export interface ClaimRouteDeps {
 
 const isDebugOn = (level: string) => level === 'debug' || level === 'trace';
 
+/** 1 to 128 visible ASCII characters (0x21-0x7E): no space, so the gate can join it to a user id. */
+const idempotencyKeyPattern = /^[\x21-\x7e]{1,128}$/;
+
+/** The request's Idempotency-Key, if it sent one; anything but one valid key is a bad request. */
+function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const key = request.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  // Sent twice, Node joins the values with ", ", which the pattern refuses.
+  if (typeof key !== 'string' || !idempotencyKeyPattern.test(key)) {
+    throw new AppError('INVALID_REQUEST', 'Idempotency-Key: must be 1 to 128 visible ASCII characters, sent once.');
+  }
+  return key;
+}
+
 const eventParams = {
   params: { type: 'object', properties: { id: { type: 'string', pattern: EVENT_ID_PATTERN } }, required: ['id'] },
 } as const;
@@ -43,10 +57,10 @@ export function registerClaimRoutes(app: FastifyInstance, deps: ClaimRouteDeps):
   const { store, gate, catalog, verdicts, auth, metrics, outcomes, rateLimiter } = deps;
   const fastPathBy = { SOLD_OUT: metrics.fastPathHits.labels('SOLD_OUT'), ENDED: metrics.fastPathHits.labels('ENDED') };
 
-  async function admit(eventId: string, userId: string, claimId: string): Promise<Admission> {
+  async function admit(claim: Parameters<Gate['admitClaim']>[0]): Promise<Admission> {
     const stopTimer = metrics.gateSeconds.startTimer();
     try {
-      return await gate.admitClaim({ eventId, userId, claimId });
+      return await gate.admitClaim(claim);
     } finally {
       stopTimer();
     }
@@ -77,31 +91,37 @@ export function registerClaimRoutes(app: FastifyInstance, deps: ClaimRouteDeps):
 
   app.post<{ Params: { id: string } }>('/events/:id/claims', claimRoute, async (request, reply) => {
     const userId = await auth.userOf(request);
+    const idempotencyKey = idempotencyKeyOf(request);
     if (rateLimiter && !rateLimiter.allow(userId)) {
       throw new AppError('RATE_LIMITED', 'Too many claims from this user; try again in a second.');
     }
     const eventId = request.params.id;
-    const remembered = verdicts.get(eventId);
+    // A keyed claim may be the retry of one admitted before the sell-out or the end: only the gate knows.
+    const remembered = idempotencyKey === undefined ? verdicts.get(eventId) : undefined;
     if (remembered) {
       fastPathBy[remembered].inc();
       answered(request, eventId, outcomeOfRejection[remembered]);
       return sendRejection(reply, remembered);
     }
-    const claimId = randomUUID();
-    let admission = await admit(eventId, userId, claimId);
+    const claim = { eventId, userId, claimId: randomUUID(), idempotencyKey };
+    const askedAtMs = verdicts.now();
+    let admission = await admit(claim);
     if (admission.kind === 'NO_EVENT') {
       await catalog.loadIntoGate(await catalog.find(eventId));
-      admission = await admit(eventId, userId, claimId);
+      admission = await admit(claim);
     }
     switch (admission.kind) {
       case 'ADMITTED':
+      case 'REPLAYED': {
+        const claimId = admission.kind === 'REPLAYED' ? admission.claimId : claim.claimId;
         answered(request, eventId, 'admitted', claimId);
         return reply.code(202).send({ claimId, eventId, userId, status: 'pending' });
+      }
       case 'NO_EVENT':
         throw new AppError('GATE_UNAVAILABLE', `event ${eventId} is not in the gate after loading it`);
       case 'SOLD_OUT':
       case 'ENDED':
-        verdicts.remember(eventId, admission.kind);
+        verdicts.remember(eventId, admission.kind, { generation: admission.generation, askedAtMs });
         break;
     }
     answered(request, eventId, outcomeOfRejection[admission.kind]);

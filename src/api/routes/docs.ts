@@ -74,7 +74,14 @@ const healthChecks = {
 const unauthenticated = error('No admin token, or not the right one.', ['unauthenticated']);
 const forbidden = error('A valid user token that is not the admin token.', ['forbidden']);
 const notFound = error('No event has this id.', ['event_not_found']);
-const unavailable = error('Redis or PostgreSQL did not answer; nothing was admitted or changed.', ['unavailable']);
+/** Sent with every 429 and 503 (api/http-errors.ts). */
+const retryAfter = {
+  'retry-after': { type: 'integer', minimum: 1, description: 'Seconds to wait before trying again.' },
+};
+const unavailable = {
+  ...error('Redis or PostgreSQL did not answer; nothing was admitted or changed.', ['unavailable']),
+  headers: retryAfter,
+};
 const invalid = error('A bad field; the message names it.', ['invalid_request']);
 const userUnauthenticated = error('No user identity (AUTH_MODE decides where it comes from).', ['unauthenticated']);
 
@@ -85,6 +92,8 @@ const user: Security = [{ userJwt: [] }, { userHeader: [] }];
 interface Documented {
   summary: string;
   description?: string;
+  /** Request headers beyond the security schemes, as a JSON schema of an object. */
+  headers?: Record<string, unknown>;
   tags: string[];
   security?: Security;
   produces?: string;
@@ -127,9 +136,24 @@ export const documentedRoutes: Record<string, Documented> = {
   'POST /events/{id}/claims': {
     summary: 'Claim a coupon',
     description:
-      'No body needed. 202 means admitted: the coupon will be issued (see /claims/me). Every 409 admitted nothing.',
+      'No body needed. 202 means admitted: the coupon will be issued (see /claims/me). Every 409 admitted nothing. ' +
+      'With an `Idempotency-Key`, a request the gate admitted is answered again with the same 202 and `claimId` ' +
+      'when the same user sends the same key for the same event, whatever happened since (limit reached, sold ' +
+      'out, ended, issued): retry a 503 or a lost connection with the same key and no second coupon is taken. ' +
+      'A key whose request was refused (409) or failed before the gate decided is not used up. ' +
+      'The gate keeps keys until a day after the event ends, or a week after their last use for an event without an end.',
     tags: ['claims'],
     security: user,
+    headers: {
+      type: 'object',
+      properties: {
+        'idempotency-key': {
+          type: 'string',
+          pattern: '^[!-~]{1,128}$',
+          description: '1 to 128 visible ASCII characters (0x21-0x7E); anything else is 400 invalid_request.',
+        },
+      },
+    },
     response: {
       202: {
         type: 'object',
@@ -146,7 +170,7 @@ export const documentedRoutes: Record<string, Documented> = {
       404: notFound,
       409: error('Refused, nothing admitted.', claimRefusals),
       413: error('The body is too large.', ['payload_too_large']),
-      429: error('An operator-configured rate limit.', ['rate_limited']),
+      429: { ...error('An operator-configured rate limit.', ['rate_limited']), headers: retryAfter },
       503: unavailable,
     },
   },

@@ -7,6 +7,8 @@ export interface HealthRouteDeps {
   store: Store;
   gate: Gate;
   metrics: Metrics;
+  /** Set in one of several API processes (`serve --workers N`): /metrics answers for all of them. */
+  cluster?: { readMetrics(): Promise<string> } | undefined;
 }
 
 const settle = async (check: () => Promise<unknown>): Promise<'ok' | 'down'> => {
@@ -18,7 +20,7 @@ const settle = async (check: () => Promise<unknown>): Promise<'ok' | 'down'> => 
   }
 };
 
-export function registerHealthRoutes(app: FastifyInstance, { store, gate, metrics }: HealthRouteDeps): void {
+export function registerHealthRoutes(app: FastifyInstance, { store, gate, metrics, cluster }: HealthRouteDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
@@ -27,10 +29,21 @@ export function registerHealthRoutes(app: FastifyInstance, { store, gate, metric
     const down = [redis === 'down' && 'Redis', postgres === 'down' && 'PostgreSQL'].filter(Boolean).join(' and ');
     return reply
       .code(503)
+      .header('retry-after', '1')
       .send({ error: 'unavailable', message: `${down} did not answer.`, checks: { redis, postgres } });
   });
 
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  app.get('/metrics', async (request, reply) => {
+    if (!cluster) return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    try {
+      return reply.type(metrics.registry.contentType).send(await cluster.readMetrics());
+    } catch (error) {
+      // One process's own counts alone would look to Prometheus like the service's counters going down.
+      request.log.warn({ err: error }, 'metrics: the API processes did not answer');
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .send({ error: 'unavailable', message: 'The API processes did not answer in time.' });
+    }
+  });
 }

@@ -92,12 +92,16 @@ export async function injectFaults(options: {
       }
       case 'redis-restart': {
         const { graceful } = await targets.redis.shutdown();
+        const aofMb = ((await targets.redis.aofBytes()) / 1e6).toFixed(1);
+        let startMs = 0;
         try {
           await hold(fault.holdMs, signal);
         } finally {
+          const t0 = Date.now();
           await targets.redis.start();
+          startMs = Date.now() - t0;
         }
-        record.outcome = graceful ? 'done (SHUTDOWN, AOF reloaded)' : 'SHUTDOWN hung: killed after 15 s, then started';
+        record.outcome = `${graceful ? 'done (SHUTDOWN' : 'SHUTDOWN hung: killed after 15 s'}, AOF ${aofMb} MB loaded, answering again after ${seconds(startMs)})`;
         return;
       }
       case 'kafka-restart': {

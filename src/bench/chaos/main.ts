@@ -4,7 +4,7 @@ import { reaper } from './reaper.ts';
 import { formatReport } from './report.ts';
 import { runChaos } from './run.ts';
 
-const usage = `Usage: npm run chaos -- [--seconds N] [--seed N] [--claims N] [--postgres URL] [--drain-seconds N] [--keep-logs]
+const usage = `Usage: npm run chaos -- [--seconds N] [--seed N] [--claims N] [--postgres URL] [--drain-seconds N] [--keep-logs] [--live-tree]
 
 A chaos run: a drop of --claims claims (3 per user, perUserLimit 2, stock 60% of the claims) against
 2 serve, 2 relay and 2 worker processes on a Redis (AOF), Kafka broker and PostgreSQL database of its own,
@@ -17,6 +17,8 @@ SHUTDOWN and restart, Kafka restart) hit them; then every promise is checked in 
   --postgres URL     the PostgreSQL server to make the run's database on (default postgres://postgres@127.0.0.1:5432/)
   --drain-seconds N  the longest wait for the pipeline to drain after the load (default 180)
   --keep-logs        keep every process's log even when all promises held (kept anyway when one broke)
+  --live-tree        run the processes from the working tree, not from a copy of bin/ and src/ taken at
+                     the start (a copy keeps restarted processes on the same code while others edit)
 
 Exit code: 0 every promise held, 1 a promise broke (printed), 2 bad flags, 3 the run itself failed, 130 interrupted.
 `;
@@ -41,6 +43,7 @@ const { values } = (() => {
         postgres: { type: 'string' },
         'drain-seconds': { type: 'string' },
         'keep-logs': { type: 'boolean' },
+        'live-tree': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -76,6 +79,7 @@ try {
     claims: wholeNumber('claims', values.claims, 20_000, 10, 1_000_000),
     drainTimeoutMs: wholeNumber('drain-seconds', values['drain-seconds'], 180, 5, 3600) * 1000,
     keepLogs: values['keep-logs'] === true,
+    liveTree: values['live-tree'] === true,
     ...(values.postgres ? { postgresServer: values.postgres } : {}),
     signal: stop.signal,
   });

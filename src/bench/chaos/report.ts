@@ -7,6 +7,28 @@ const sorted = (tally: Record<string, number>) =>
     .map(([k, n]) => `${k}: ${n}`)
     .join(', ');
 
+/** The telling line of a dead process's last output: its own last word, else the error it died of. */
+function whyItExited(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim());
+  const own = lines.findLast((l) => l.startsWith('firstcome '));
+  if (own) return own.slice(0, 300);
+  const thrown = lines.findIndex((l) => l.includes("Unhandled 'error' event") || l.startsWith('Uncaught'));
+  const error = lines.slice(thrown + 1).find((l) => /^\w*Error\b/.test(l));
+  const emitted = lines.find((l) => l.startsWith("Emitted 'error' event on"));
+  if (error) {
+    return `${thrown >= 0 ? 'unhandled ' : ''}${error}${emitted ? ` (${emitted.replace(/:$/, '')})` : ''}`.slice(
+      0,
+      300,
+    );
+  }
+  return (
+    lines
+      .filter((l) => l && !l.startsWith('at ') && !l.startsWith('Node.js'))
+      .at(-1)
+      ?.slice(0, 300) ?? '(no output)'
+  );
+}
+
 /** The run in words: seed, faults, tallies, and each broken promise with examples. */
 export function formatReport(r: ChaosResult): string {
   const lines: string[] = [];
@@ -26,9 +48,7 @@ export function formatReport(r: ChaosResult): string {
   lines.push(`process restarts: ${restarts.length ? restarts.map(([k, n]) => `${k} ${n}`).join(', ') : 'none'}`);
   lines.push(`unexpected exits (a process that died without being killed): ${r.unexpectedExits.length}`);
   for (const e of r.unexpectedExits.slice(0, 10)) {
-    lines.push(
-      `  +${s(e.atMs)} ${e.role} code ${e.code} signal ${e.signal}: ${e.lastOutput.trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`,
-    );
+    lines.push(`  +${s(e.atMs)} ${e.role} code ${e.code} signal ${e.signal}: ${whyItExited(e.lastOutput)}`);
   }
   if (r.drain) {
     lines.push(
@@ -37,7 +57,7 @@ export function formatReport(r: ChaosResult): string {
   }
   if (r.lastAdmittedAtMs !== undefined) {
     lines.push(
-      `last 202 at +${s(r.lastAdmittedAtMs)}; last coupon issued at +${r.lastIssuedAtMs === undefined ? '?' : s(r.lastIssuedAtMs)}; every 202 seen settled ${r.settledAtMs === undefined ? 'never' : `at +${s(r.settledAtMs)}`}`,
+      `last 202 at +${s(r.lastAdmittedAtMs)}; last coupon issued at +${r.lastIssuedAtMs === undefined ? '?' : s(r.lastIssuedAtMs)}`,
     );
   }
   const t = r.tallies;
@@ -58,6 +78,22 @@ export function formatReport(r: ChaosResult): string {
       `admin view: ${['admitted', 'remaining', 'issued', 'pending', 'failed'].map((k) => `${k} ${figure(k)}`).join(', ')}`,
     );
   }
+  const notes = [
+    ...(r.unexpectedExits.length > 0
+      ? [
+          `${r.unexpectedExits.length} process exits nobody asked for (${[...new Set(r.unexpectedExits.map((e) => e.role))].join(', ')}): each was restarted after 1 s, as a supervisor would; without one that role stays down`,
+        ]
+      : []),
+    ...(t && t.unavailableWithoutRetryAfter > 0
+      ? [`${t.unavailableWithoutRetryAfter} answers 503 without Retry-After (the contract's second batch asks for it)`]
+      : []),
+    ...(t && t.unanswered.coupons + t.unanswered.failed > 0 && t.lostThen202 > 0
+      ? [
+          `${t.unanswered.coupons + t.unanswered.failed} claims admitted whose answer was lost, and ${t.lostThen202} keys answered 202 on a retry: unless the Idempotency-Key was honoured, some of those users hold two claims for one attempt`,
+        ]
+      : []),
+  ];
+  if (notes.length > 0) lines.push('notes (not promises):', ...notes.map((n) => `  - ${n}`));
   if (r.aborted) lines.push('ABORTED before the checks');
   else if (r.broken.length === 0) lines.push('every promise held');
   else {

@@ -52,6 +52,10 @@ export function createRoleSlot(options: {
 }): RoleSlot {
   const { name, command, port, env, repoRoot } = options;
   const log: WriteStream = createWriteStream(join(options.logDir, `${name}.log`), { flags: 'a' });
+  log.on('error', () => undefined);
+  const write = (text: string | Buffer) => {
+    if (!log.writableEnded) log.write(text);
+  };
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let output = '';
@@ -71,12 +75,12 @@ export function createRoleSlot(options: {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     reaper.add(proc.pid);
-    log.write(
+    write(
       `\n=== ${new Date().toISOString()} +${(options.sinceStart() / 1000).toFixed(1)}s start #${starts} pid ${proc.pid}\n`,
     );
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-keptChars);
-      log.write(chunk);
+      write(chunk);
     };
     proc.stdout?.on('data', keep);
     proc.stderr?.on('data', keep);
@@ -84,7 +88,7 @@ export function createRoleSlot(options: {
     exited = new Promise((resolve) =>
       proc.once('exit', (code, signal) => {
         reaper.remove(proc.pid);
-        log.write(`=== +${(options.sinceStart() / 1000).toFixed(1)}s exit code ${code} signal ${signal}\n`);
+        write(`=== +${(options.sinceStart() / 1000).toFixed(1)}s exit code ${code} signal ${signal}\n`);
         resolve();
         if (expectingExit || stopped) return;
         options.onUnexpectedExit({
@@ -92,7 +96,7 @@ export function createRoleSlot(options: {
           role: name,
           code,
           signal,
-          lastOutput: output.slice(-1500),
+          lastOutput: output.slice(-4000),
         });
         if (++unexpected > maxUnexpectedRestarts) return;
         setTimeout(start, unexpectedRestartDelayMs).unref();

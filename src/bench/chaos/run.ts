@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -26,6 +26,7 @@ import {
   type PersistentRedis,
   type PrivateKafka,
   startPersistentRedis,
+  snapshotTree,
   startTcpProxy,
   type TcpProxy,
 } from './services.ts';
@@ -44,6 +45,8 @@ export interface ChaosOptions {
   /** The PostgreSQL server the run makes its database on (a URL; its database part is ignored). */
   postgresServer?: string;
   drainTimeoutMs?: number;
+  /** Run the role processes from the working tree itself rather than from a copy taken at the start. */
+  liveTree?: boolean;
   /** Keep the processes' logs even when every promise held (they are kept anyway when one broke). */
   keepLogs?: boolean;
   log?: (line: string) => void;
@@ -59,9 +62,8 @@ export interface ChaosResult {
   unexpectedExits: ExitRecord[];
   restarts: Record<string, number>;
   loadMs: number;
-  /** From the start of the load: the last 202 answered, and when every 202 was settled in the database. */
+  /** From the start of the load: the last 202 answered. */
   lastAdmittedAtMs: number | undefined;
-  settledAtMs: number | undefined;
   /** The newest coupon's issued_at, from the start of the load. */
   lastIssuedAtMs: number | undefined;
   drain: DrainResult | undefined;
@@ -120,7 +122,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     restarts: {},
     loadMs: 0,
     lastAdmittedAtMs: undefined,
-    settledAtMs: undefined,
     lastIssuedAtMs: undefined,
     drain: undefined,
     tallies: undefined,
@@ -139,6 +140,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   let pool: pg.Pool | undefined;
   const slots = new Map<RoleName, RoleSlot>();
   let ok = false;
+  // If the process exits mid-run (an uncaught error, process.exit), nothing it started may outlive it.
+  const killOnExit = () => reaper.killAllNow();
+  process.once('exit', killOnExit);
   try {
     await mkdir(logDir, { recursive: true });
     log(
@@ -154,6 +158,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     proxiedUrl.hostname = '127.0.0.1';
     proxiedUrl.port = String(proxy.port);
     pool = new pg.Pool({ connectionString: directUrl, max: 2 });
+    // An idle connection the server ends (the database dropped WITH (FORCE), an operator) is not the run's failure.
+    pool.on('error', () => undefined);
 
     redis = await startPersistentRedis(join(runDir, 'redis'), join(logDir, 'redis.log'));
     kafka = await createPrivateKafka(repoRoot, join(runDir, 'kafka'), join(logDir, 'kafka.log'));
@@ -163,6 +169,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await kafka.start();
     if (signal.aborted) throw new Error('aborted');
 
+    // Restarted processes must run the code their predecessors ran, whatever is edited meanwhile.
+    const codeRoot = options.liveTree ? repoRoot : await snapshotTree(repoRoot, join(runDir, 'tree'));
     const env = roleEnv({
       HOST: '127.0.0.1',
       REDIS_URL: redis.url,
@@ -193,7 +201,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           command,
           ...(command === 'serve' ? { port: await freePort() } : {}),
           env,
-          repoRoot,
+          repoRoot: codeRoot,
           logDir,
           sinceStart,
           onUnexpectedExit,
@@ -289,7 +297,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       timeoutMs: options.drainTimeoutMs ?? 180_000,
       signal,
     });
-    if (result.drain.complete) result.settledAtMs = sinceStart() - (result.drain.ms - result.drain.settledAfterMs);
     log(
       `drain: ${result.drain.settled}/${result.drain.admitted} admitted claims settled in ${(result.drain.settledAfterMs / 1000).toFixed(1)} s` +
         `${result.drain.complete ? '' : ' (NOT complete: timed out)'}; pipeline ${result.drain.quiet ? 'quiet' : 'still moving'}`,
@@ -314,6 +321,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     throw error;
   } finally {
     options.signal?.removeEventListener('abort', onOuterAbort);
+    process.removeListener('exit', killOnExit);
     for (const [name, slot] of slots) result.restarts[name] = Math.max(0, slot.starts - 1);
     await Promise.allSettled([...slots.values()].map((s) => s.stop()));
     await Promise.allSettled([kafka?.destroy(), redis?.destroy(), proxy?.cut()]);
@@ -324,8 +332,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       );
     }
     reaper.killAllNow();
+    if (!ok || options.keepLogs) {
+      await cp(join(runDir, 'kafka/logs/server.log'), join(logDir, 'kafka-server.log')).catch(() => undefined);
+    }
     await rm(join(runDir, 'kafka'), { recursive: true, force: true });
     await rm(join(runDir, 'redis'), { recursive: true, force: true });
+    await rm(join(runDir, 'tree'), { recursive: true, force: true });
     if (ok && !options.keepLogs) await rm(runDir, { recursive: true, force: true });
     result.durationMs = Date.now() - startedAt;
   }

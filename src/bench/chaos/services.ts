@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { cp, mkdir, readdir, stat, symlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,6 +55,8 @@ export interface PersistentRedis {
   /** Starts it again on the same port and dir (its AOF is loaded) and waits until it answers PING. */
   start(): Promise<void>;
   signal(signal: NodeJS.Signals): void;
+  /** The size of its append-only files on disk. */
+  aofBytes(): Promise<number>;
   destroy(): Promise<void>;
 }
 
@@ -67,7 +69,7 @@ export async function startPersistentRedis(dir: string, logFile: string): Promis
   const isRunning = () => !!child && child.exitCode === null && child.signalCode === null;
   const start = async () => {
     if (isRunning()) return;
-    const log = createWriteStream(logFile, { flags: 'a' });
+    const log = createWriteStream(logFile, { flags: 'a' }).on('error', () => undefined);
     const server = spawn(
       'redis-server',
       [
@@ -90,8 +92,9 @@ export async function startPersistentRedis(dir: string, logFile: string): Promis
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    server.stdout?.pipe(log);
-    server.stderr?.pipe(log);
+    server.stdout?.pipe(log, { end: false });
+    server.stderr?.pipe(log, { end: false });
+    server.once('close', () => log.end());
     reaper.add(server.pid);
     exited = new Promise((resolve) =>
       server.once('exit', () => {
@@ -124,6 +127,19 @@ export async function startPersistentRedis(dir: string, logFile: string): Promis
     signal(signal) {
       if (isRunning()) child?.kill(signal);
     },
+    async aofBytes() {
+      const aofDir = join(dir, 'appendonlydir');
+      const files = await readdir(aofDir).catch(() => [] as string[]);
+      const sizes = await Promise.all(
+        files.map((f) =>
+          stat(join(aofDir, f)).then(
+            (st) => st.size,
+            () => 0,
+          ),
+        ),
+      );
+      return sizes.reduce((a, b) => a + b, 0);
+    },
     async destroy() {
       if (isRunning()) {
         child?.kill('SIGCONT');
@@ -151,7 +167,7 @@ export async function createPrivateKafka(repoRoot: string, dataDir: string, logF
   reaper.addPidFile(pidFile);
   const run = (command: 'start' | 'stop') =>
     new Promise<void>((resolve, reject) => {
-      const log = createWriteStream(logFile, { flags: 'a' });
+      const log = createWriteStream(logFile, { flags: 'a' }).on('error', () => undefined);
       const script = spawn(join(repoRoot, 'scripts/local-kafka'), [command], {
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -164,7 +180,7 @@ export async function createPrivateKafka(repoRoot: string, dataDir: string, logF
       };
       script.stdout.on('data', keep);
       script.stderr.on('data', keep);
-      script.once('exit', (code) => {
+      script.once('close', (code) => {
         reaper.remove(script.pid);
         log.end();
         if (code === 0) resolve();
@@ -253,6 +269,7 @@ async function onAdminDatabase(serverUrl: string, text: string): Promise<void> {
     connectionString: databaseUrlFor(serverUrl, 'postgres'),
     connectionTimeoutMillis: 10_000,
   });
+  client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query(text);
@@ -271,4 +288,20 @@ export async function createScratchDatabase(serverUrl: string, name: string): Pr
 export async function dropScratchDatabase(serverUrl: string, name: string): Promise<void> {
   if (!/^[a-z0-9_]+$/.test(name)) return;
   await onAdminDatabase(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+/**
+ * A copy of the code the role processes run (bin, src, package.json; node_modules and the dashboard linked),
+ * so that a process restarted mid-run runs the same code as the one it replaces, even while someone edits
+ * the working tree.
+ */
+export async function snapshotTree(repoRoot: string, into: string): Promise<string> {
+  await mkdir(into, { recursive: true });
+  await cp(join(repoRoot, 'bin'), join(into, 'bin'), { recursive: true });
+  await cp(join(repoRoot, 'src'), join(into, 'src'), { recursive: true });
+  await cp(join(repoRoot, 'package.json'), join(into, 'package.json'));
+  for (const linked of ['node_modules', 'dashboard']) {
+    await symlink(join(repoRoot, linked), join(into, linked)).catch(() => undefined);
+  }
+  return into;
 }

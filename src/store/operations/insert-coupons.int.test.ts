@@ -21,7 +21,7 @@ describe('insertCoupons', () => {
     return id;
   }
 
-  it('writes a batch once, however often Kafka redelivers it', async () => {
+  it('promise 3: writes a batch once, however often Kafka redelivers it', async () => {
     const eventId = await anEvent(1000);
     const claims = Array.from({ length: 500 }, (_, i) => claimOf(eventId, i + 1));
     expect(await t.store.insertCoupons(claims)).toEqual({ inserted: 500, duplicates: 0, refused: [] });
@@ -33,7 +33,7 @@ describe('insertCoupons', () => {
     expect(await t.store.countCoupons(eventId)).toBe(500);
   });
 
-  it('refuses, in the database itself, a ticket beyond stock, a ticket twice, a slot twice and an unknown event', async () => {
+  it('promise 6: refuses, in the database itself, a ticket beyond stock, a ticket twice, a slot twice and an unknown event', async () => {
     const eventId = await anEvent(3, 2);
     const good = [claimOf(eventId, 1, 'alice', 1), claimOf(eventId, 2, 'alice', 2)];
     const bad = [

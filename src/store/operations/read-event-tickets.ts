@@ -1,25 +1,33 @@
-import type { EventId, IssuedTickets, UserId } from '../../claim.ts';
+import type { EventId, UserId } from '../../claim.ts';
 import type { Executor, StoreContext } from '../dialect.ts';
 import type { FailedClaimState } from '../schema.ts';
 import { countCoupons } from './count-coupons.ts';
-import { loadIssuedTickets } from './load-issued-tickets.ts';
+import { type IssuedTicket, pageIssuedTickets } from './stream-issued-tickets.ts';
 
-/** What the database holds for an event, read in one snapshot, for reconcile. */
+/** What the database holds for an event besides its tickets, for reconcile. */
 export interface EventTickets {
-  /** Coupons and claims being retried: the tickets the database holds. */
-  issued: IssuedTickets;
   coupons: number;
   /** Every failed claim of the event, whatever its state. */
   failed: Array<{ claimId: string; userId: UserId; seq: number; slot: number; state: FailedClaimState }>;
 }
 
-/** One snapshot: a claim the worker or the retry job moves meanwhile is seen before or after the move, never half-way. */
-export function readEventTickets({ db, dialect }: StoreContext, eventId: EventId): Promise<EventTickets> {
-  return dialect.readSnapshot(db, async (snapshot) => ({
-    issued: await loadIssuedTickets(snapshot, eventId),
-    coupons: await countCoupons(snapshot, eventId),
-    failed: await listEventFailedClaims(snapshot, eventId),
-  }));
+/**
+ * One snapshot: the event's coupons counted, its failed claims, and the tickets it holds (coupons and
+ * claims being retried) handed to `onPage` page by page, so a big event never sits in memory whole. A
+ * claim the worker or the retry job moves meanwhile is seen before or after the move, never half-way.
+ */
+export function readEventTickets(
+  { db, dialect }: StoreContext,
+  eventId: EventId,
+  onPage: (page: IssuedTicket[]) => Promise<boolean>,
+  pageSize: number,
+): Promise<EventTickets> {
+  return dialect.readSnapshot(db, async (snapshot) => {
+    const coupons = await countCoupons(snapshot, eventId);
+    const failed = await listEventFailedClaims(snapshot, eventId);
+    await pageIssuedTickets(snapshot, eventId, onPage, pageSize);
+    return { coupons, failed };
+  });
 }
 
 async function listEventFailedClaims(db: Executor, eventId: EventId): Promise<EventTickets['failed']> {
