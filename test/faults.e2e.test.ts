@@ -269,18 +269,22 @@ describe('promise 3: when the retry job is SIGKILLed mid-pass', () => {
       return failed.filter((f) => f.state === 'retrying' && f.next_attempt_at.getTime() > Date.now() + 10_000);
     };
     const retry = p.processes.add(spawnFirstcome(['retry'], p.env));
+    // Frozen (SIGSTOP) before the state is read, so the pass cannot settle its lease between the look and the kill.
     await waitFor(
-      'the retry pass halfway, holding a lease',
+      'the retry pass halfway, frozen while it holds a lease',
       async () => {
         if (retry.child.exitCode !== null) throw new Error(`firstcome retry ended before the kill: ${retry.output()}`);
         const landed = await p.t.store.countCoupons(eventId);
-        return landed >= 500 && landed <= stock - 1500 && (await leasedOf()).length > 0;
+        if (landed < 500 || landed > stock - 1500) return false;
+        retry.child.kill('SIGSTOP');
+        if ((await leasedOf()).length > 0) return true;
+        retry.child.kill('SIGCONT');
+        return false;
       },
       { intervalMs: 10 },
     );
     await retry.kill('SIGKILL');
     expect(await p.t.store.countCoupons(eventId)).toBeLessThan(stock);
-    expect((await leasedOf()).length).toBeGreaterThan(0);
 
     // The retry job inside a worker takes the dead pass's claims once their lease (60 s) is over.
     p.spawn('worker', { RETRY_INTERVAL_MS: '1000' });

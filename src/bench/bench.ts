@@ -62,6 +62,20 @@ export function combineRounds(rounds: DesignResult[]): DesignResult {
   };
 }
 
+/**
+ * The run's own logical Redis database (1..15, from the run id): a relay of a firstcome running on the same
+ * Redis (a developer's `npm start`) drains every outbox of its own database, and would take the bench's claims.
+ * A URL that names a database already keeps it.
+ */
+export function benchRedisUrl(redisUrl: string, runId: string): string {
+  const url = new URL(redisUrl);
+  if (url.pathname !== '' && url.pathname !== '/') return redisUrl;
+  let hash = 0;
+  for (const char of runId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  url.pathname = `/${1 + (hash % 15)}`;
+  return url.toString();
+}
+
 /** Runs the designs one after another and returns the report; `runBench` prints and writes it. */
 export async function benchmark(config: Config, options: BenchOptions, argv: string[]): Promise<BenchReport> {
   // Database and key names take it: lower-case letters and digits only.
@@ -78,7 +92,7 @@ export async function benchmark(config: Config, options: BenchOptions, argv: str
         const result = await runDesign(findDesign(name), options, {
           repoRoot,
           databaseServerUrl: config.DATABASE_URL,
-          redisUrl: config.REDIS_URL,
+          redisUrl: benchRedisUrl(config.REDIS_URL, runId),
           kafkaBrokers: config.KAFKA_BROKERS,
           runId: options.rounds > 1 ? `${runId}r${round}` : runId,
           profileDir,
