@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { costsFromBenchResults, planCapacity, renderPlan, type ComponentCosts } from './capacity-plan.ts';
+import {
+  costsFromBenchResults,
+  measuredCosts,
+  planCapacity,
+  renderPlan,
+  type ComponentCosts,
+} from './capacity-plan.ts';
 
 const costs: ComponentCosts = {
   apiClaimsPerSecPerProcess: 10_000,
@@ -49,6 +55,16 @@ describe('planCapacity', () => {
     expect(wide.kafkaPartitions).toBe(40);
   });
 
+  it('spreads one event over 256 shards at most, however many masters the peak needs', () => {
+    const huge = planCapacity(
+      { peakClaimsPerSec: 5_000_000, stock: 1_000_000, perUserLimit: 1, drainSeconds: 60 },
+      costs,
+    );
+    expect(huge.redisMasters).toBe(358); // 250,000 ms/s / 700
+    expect(huge.shardsPerEvent).toBe(256);
+    expect(renderPlan(huge)).toContain('one event spreads over 256 at most');
+  });
+
   it('prints every component', () => {
     const text = renderPlan(
       planCapacity({ peakClaimsPerSec: 5000, stock: 100, perUserLimit: 1, drainSeconds: 60 }, costs),
@@ -91,5 +107,17 @@ describe('costsFromBenchResults', () => {
     expect(() => costsFromBenchResults({ results: [] }, 'r.json')).toThrow(/no result for the firstcome design/);
     const old = { results: [{ design: 'firstcome', requestsPerSec: 1, dbRowsPerSec: 1 }] };
     expect(() => costsFromBenchResults(old, 'r.json')).toThrow(/no Redis CPU per admission/);
+  });
+
+  it('keeps the measured relay and worker figures when the run has no DB rows/s', () => {
+    const undrained = {
+      results: [{ design: 'firstcome', requestsPerSec: 9000, dbRowsPerSec: null, redis: { cpuMsPerAdmission: 0.05 } }],
+    };
+    const costs = costsFromBenchResults(undrained, 'r.json');
+    expect(costs).toMatchObject({
+      relayClaimsPerSec: measuredCosts.relayClaimsPerSec,
+      apiClaimsPerSecPerProcess: 9000,
+    });
+    expect(costs.source).toContain('relay and worker from measuredCosts');
   });
 });

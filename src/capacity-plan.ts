@@ -20,22 +20,29 @@ export interface ComponentCosts {
 }
 
 /**
- * Measured on this project's 2-vCPU box on 2026-11-30 (`firstcome bench --quick`, 1 API process, load
- * generator, Redis, PostgreSQL and Kafka on the same 2 cores, load average 8–12 from a CI run alongside;
- * docs/scaling.md "Sizing" has the runs). Whole-box figures: a dedicated core does more, so plans made
- * from them err towards more processes.
+ * Measured on this project's 2-vCPU box on 2026-11-30 with `firstcome bench --quick --designs course,firstcome
+ * --rounds 2 --stock 4000` (1 API process; load generator, Redis, PostgreSQL and Kafka on the same 2 cores,
+ * load average 9–11 from a CI run alongside; docs/scaling.md "Sizing" has the runs):
+ * - claims/s per API process: firstcome's median round, 6,280 (rounds 6,280 and 8,137);
+ * - Redis CPU per admission: 0.059 ms there and 0.065 ms in a `--quick` run of all five designs (stock
+ *   2,000), idle Redis housekeeping and the relay's polling included; sold-out answers come from memory;
+ * - relay and worker: firstcome's DB rows/s, 2,389, the two measured together on a drop too small to reach
+ *   a steady state (a lone batched writer landed 100.8k rows/s here, LIMITS.md), so plans err towards more.
+ * Whole-box figures: a dedicated core does more, so plans made from them err towards more processes.
  */
 export const measuredCosts: ComponentCosts = {
-  apiClaimsPerSecPerProcess: 10_000,
-  redisCpuMsPerAdmission: 0.05,
+  apiClaimsPerSecPerProcess: 6_280,
+  redisCpuMsPerAdmission: 0.06,
   redisCpuMsPerSoldOut: 0,
-  relayClaimsPerSec: 10_000,
-  workerRowsPerSec: 10_000,
-  source: 'measured on the 2-vCPU dev box, 2026-11-30 (src/capacity-plan.ts measuredCosts)',
+  relayClaimsPerSec: 2_389,
+  workerRowsPerSec: 2_389,
+  source: 'measured on the 2-vCPU dev box under load, 2026-11-30 (src/capacity-plan.ts measuredCosts)',
 };
 
 /** The hot path (API, Redis) is sized to run at this share of its capacity at peak, leaving room for bursts. */
 export const targetUtilization = 0.7;
+/** An event has at most this many shards (`POST /admin/events` `"shards"`). */
+export const maxShardsPerEvent = 256;
 /** Kafka partitions of a topic firstcome creates (`KAFKA_PARTITIONS`'s default): the floor of the plan. */
 export const defaultPartitions = 8;
 
@@ -56,7 +63,7 @@ export interface CapacityPlan {
   redisCpuMsPerSecBeforeSellOut: number;
   redisCpuMsPerSecAfterSellOut: number;
   redisMasters: number;
-  /** `shards: "auto"` gives one per master. */
+  /** `shards: "auto"` gives one per master, up to maxShardsPerEvent. */
   shardsPerEvent: number;
   /** The gate cannot sell out faster than the peak rate admits, nor than its masters' CPU allows. */
   sellOutSecondsAtLeast: number;
@@ -93,7 +100,7 @@ export function planCapacity(input: PlanInput, costs: ComponentCosts = measuredC
     redisCpuMsPerSecBeforeSellOut,
     redisCpuMsPerSecAfterSellOut,
     redisMasters,
-    shardsPerEvent: redisMasters,
+    shardsPerEvent: Math.min(redisMasters, maxShardsPerEvent),
     sellOutSecondsAtLeast: Math.max(stock / rate, admitSeconds),
     admissionCpuSeconds: (stock * costs.redisCpuMsPerAdmission) / 1000,
     databaseRowsPerSec,
@@ -125,21 +132,23 @@ export function costsFromBenchResults(report: unknown, file: string): ComponentC
   const processes = shape.scenario?.apiProcessesPerDesign ?? 1;
   const { requestsPerSec, dbRowsPerSec } = firstcome;
   const cpuMsPerAdmission = firstcome.redis?.cpuMsPerAdmission;
-  if (!positiveNumber(processes) || !positiveNumber(requestsPerSec) || !positiveNumber(dbRowsPerSec)) {
-    throw new Error(`${file}: the firstcome result lacks claims/s, DB rows/s or the API process count`);
+  if (!positiveNumber(processes) || !positiveNumber(requestsPerSec)) {
+    throw new Error(`${file}: the firstcome result lacks claims/s or the API process count`);
   }
   if (!positiveNumber(cpuMsPerAdmission)) {
     throw new Error(
       `${file}: the firstcome result has no Redis CPU per admission (a bench from before it was measured?)`,
     );
   }
+  // A run whose coupons did not all land has no rows/s: keep the measured pipeline figures then, and say so.
+  const pipeline = positiveNumber(dbRowsPerSec) ? dbRowsPerSec : undefined;
   return {
     apiClaimsPerSecPerProcess: requestsPerSec / processes,
     redisCpuMsPerAdmission: cpuMsPerAdmission,
     redisCpuMsPerSoldOut: 0,
-    relayClaimsPerSec: dbRowsPerSec,
-    workerRowsPerSec: dbRowsPerSec,
-    source: `${file} (firstcome bench of ${typeof shape.scenario?.startedAt === 'string' ? shape.scenario.startedAt : 'unknown date'})`,
+    relayClaimsPerSec: pipeline ?? measuredCosts.relayClaimsPerSec,
+    workerRowsPerSec: pipeline ?? measuredCosts.workerRowsPerSec,
+    source: `${file}${pipeline ? '' : ' (no DB rows/s in it: relay and worker from measuredCosts)'} (firstcome bench of ${typeof shape.scenario?.startedAt === 'string' ? shape.scenario.startedAt : 'unknown date'})`,
   };
 }
 
@@ -157,7 +166,9 @@ export function renderPlan(plan: CapacityPlan): string {
     `API processes          ${count(plan.apiProcesses)}   (${count(costs.apiClaimsPerSecPerProcess)} claims/s each, at ${util})`,
     `Redis masters          ${count(plan.redisMasters)}   (${count(plan.redisCpuMsPerSecBeforeSellOut)} CPU ms/s before sell-out, ` +
       `${count(plan.redisCpuMsPerSecAfterSellOut)} after; one core each, at ${util})`,
-    `shards per event       ${count(plan.shardsPerEvent)}   ("auto": one per master)`,
+    `shards per event       ${count(plan.shardsPerEvent)}   ("auto": one per master${
+      plan.redisMasters > plan.shardsPerEvent ? `; one event spreads over ${maxShardsPerEvent} at most` : ''
+    })`,
     `relays                 ${count(plan.relays)}   (${count(costs.relayClaimsPerSec)} claims/s each)`,
     `Kafka partitions       ${count(plan.kafkaPartitions)}   (at least the workers, at least ${defaultPartitions})`,
     `workers                ${count(plan.workers)}   (${count(costs.workerRowsPerSec)} rows/s each)`,
