@@ -27,7 +27,8 @@ export interface ComponentCosts {
  * - Redis CPU per admission: 0.059 ms there and 0.065 ms in a `--quick` run of all five designs (stock
  *   2,000), idle Redis housekeeping and the relay's polling included; sold-out answers come from memory;
  * - relay and worker: firstcome's DB rows/s, 2,389, the two measured together on a drop too small to reach
- *   a steady state (a lone batched writer landed 100.8k rows/s here, LIMITS.md), so plans err towards more.
+ *   a steady state, in a round whose drain stalled at 3,330 of 4,000 (a lone batched writer landed 100.8k
+ *   rows/s here, LIMITS.md), so plans err towards more.
  * Whole-box figures: a dedicated core does more, so plans made from them err towards more processes.
  */
 export const measuredCosts: ComponentCosts = {
