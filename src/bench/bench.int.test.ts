@@ -59,6 +59,10 @@ describe('the correctness columns, read from the database', () => {
         lost: 0,
       });
     }
+    // The gate's one Lua call per claim until sell-out runs a few commands inside Redis, and costs its CPU.
+    const { redis } = resultOf(report, 'firstcome');
+    expect(redis.commandsPerClaim).toBeGreaterThan(0);
+    expect(redis.cpuMsPerAdmission).toBeGreaterThan(0);
   });
 });
 
@@ -89,9 +93,14 @@ describe('firstcome bench', () => {
           'lost',
           'drainSeconds',
           'dbRowsPerSec',
+          'redis',
         ]),
       );
       expect(result.latencyMs).toEqual({ p50: expect.any(Number), p99: expect.any(Number), max: expect.any(Number) });
+      expect(result.redis).toMatchObject({
+        commandsPerClaim: expect.any(Number),
+        cpuMsPer1000Claims: expect.any(Number),
+      });
     }
     expect(await readFile(join(out, 'results.md'), 'utf8')).toContain('| `db-lock` |');
     expect(await readFile(join(out, 'chart.svg'), 'utf8')).toMatch(/^<svg/);

@@ -28,6 +28,15 @@ const aResult = (design: string, requestsPerSec: number, extra: Partial<DesignRe
   serverCpuPercent: 100,
   drainCpuSeconds: 0,
   serverPeakRssMb: 100,
+  redis: {
+    commands: 3000,
+    cpuSeconds: 0.03,
+    commandsPerClaim: 1,
+    cpuMsPer1000Claims: 10,
+    cpuMsPerAdmission: 0.3,
+    backgroundCommandsPerSec: 0,
+    backgroundCpuMsPerSec: 0,
+  },
   generatorCpuSeconds: 0.5,
   generatorCpuPercent: 50,
   loadAverageAtStart: 0.5,
@@ -57,6 +66,27 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('| `ceiling` | 3,000 | 100 | n/a | 100 | n/a | n/a | n/a |');
     expect(markdown).toMatch(/\| `course` \| 3,000 \| 100 \| 100 \| 100 \| 3 \| 0 \| 0 \|/);
     expect(markdown).toContain('- `course`: a note');
+  });
+
+  it('puts Redis commands per claim and Redis CPU per 1,000 claims beside claims/s', () => {
+    const markdown = renderMarkdown([
+      aResult('course', 9_000, {
+        redis: {
+          commands: 6000,
+          cpuSeconds: 0.09,
+          commandsPerClaim: 2,
+          cpuMsPer1000Claims: 30,
+          cpuMsPerAdmission: 0.9,
+          backgroundCommandsPerSec: 12,
+          backgroundCpuMsPerSec: 1.5,
+        },
+      }),
+    ]);
+    expect(markdown).toContain('| Redis cmds/claim | Redis CPU ms/1k claims |');
+    expect(markdown).toMatch(/\| 100 \| 2\.00 \| 30\.0 \| 100 \|/);
+    expect(markdown).toContain(
+      'the design idle (others’ work and its own polling), counted in them too: `course` 12 commands/s, 1.5 CPU ms/s',
+    );
   });
 });
 

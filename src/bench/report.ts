@@ -45,6 +45,8 @@ export function renderMarkdown(results: DesignResult[]): string {
       'tail claims/s',
       'tail p99 ms',
       'server CPU %',
+      'Redis cmds/claim',
+      'Redis CPU ms/1k claims',
       'peak RSS MB',
       'generator CPU %',
     ],
@@ -59,6 +61,8 @@ export function renderMarkdown(results: DesignResult[]): string {
       r.tail.requests > 0 ? fixed(r.tail.requestsPerSec) : 'n/a',
       r.tail.requests > 0 ? fixed(r.tail.latencyMs.p99, 1) : 'n/a',
       fixed(r.serverCpuPercent),
+      fixed(r.redis.commandsPerClaim, 2),
+      fixed(r.redis.cpuMsPer1000Claims, 1),
       fixed(r.serverPeakRssMb),
       fixed(r.generatorCpuPercent),
     ]),
@@ -100,6 +104,19 @@ export function renderMarkdown(results: DesignResult[]): string {
       ...names.map((n) => (n === ratio.design ? '1' : fixed(ratio.throughputTimes[n], 2))),
     ]),
   );
-  const notes = results.flatMap((r) => r.notes.map((note) => `- \`${r.design}\`: ${note}`));
-  return [speed, '', correctness, '', matrix, ...(notes.length > 0 ? ['', ...notes] : []), ''].join('\n');
+  const busyRedis = results
+    .filter((r) => r.redis.backgroundCommandsPerSec > 0 || r.redis.backgroundCpuMsPerSec > 0)
+    .map(
+      (r) =>
+        `\`${r.design}\` ${fixed(r.redis.backgroundCommandsPerSec)} commands/s, ` +
+        `${fixed(r.redis.backgroundCpuMsPerSec, 1)} CPU ms/s`,
+    );
+  const redisNote =
+    '- Redis columns: INFO commandstats calls (a Lua script’s own commands included) and used_cpu_sys+user, ' +
+    'before and after the load, over claims answered' +
+    (busyRedis.length > 0
+      ? `; Redis just before each load, the design idle (others’ work and its own polling), counted in them too: ${busyRedis.join(', ')}`
+      : '');
+  const notes = [...results.flatMap((r) => r.notes.map((note) => `- \`${r.design}\`: ${note}`)), redisNote];
+  return [speed, '', correctness, '', matrix, '', ...notes, ''].join('\n');
 }

@@ -1,4 +1,5 @@
 import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { checkCoupons, waitForDrain, type CouponCheck } from './coupon-checks.ts';
 import { userIdHeader, type BenchEvent, type Design, type LaunchedDesign } from './design.ts';
@@ -7,6 +8,7 @@ import type { LoadJob, LoadResult } from './load-generator.ts';
 import type { BenchOptions } from './options.ts';
 import { readTreeUsage } from './proc-stats.ts';
 import { createProgressLine } from './progress.ts';
+import { costPerClaim, readRedisUsage, usageBetween, type RedisCost } from './redis-cost.ts';
 import { createScratchDatabase, dropScratchDatabase } from './scratch-database.ts';
 
 export interface DesignResult {
@@ -41,6 +43,11 @@ export interface DesignResult {
   /** CPU of the design's processes between the end of the load and the last coupon landing. */
   drainCpuSeconds: number;
   serverPeakRssMb: number;
+  /**
+   * What the load cost the design's Redis (INFO commandstats and INFO cpu before and after the load, summed
+   * over its nodes), per claim answered; zeros for designs that do not use Redis.
+   */
+  redis: RedisCost;
   generatorCpuSeconds: number;
   generatorCpuPercent: number;
   /**
@@ -63,6 +70,9 @@ export interface RunSite {
   runId: string;
   profileDir?: string | undefined;
 }
+
+/** The design sits idle this long before its load, to see how busy the shared Redis is without it. */
+const redisIdleWindowMs = 500;
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const pick = (l: { p50: number; p99: number; max: number }) => ({
@@ -107,11 +117,22 @@ export async function runDesign(design: Design, options: BenchOptions, site: Run
     };
     if (options.warmupSeconds > 0) await warmUp(design, launched, job, options, db);
     const pids = launched.processes.map((p) => p.pid);
+    const redisUrls = [site.redisUrl];
+    const idleStart = await readRedisUsage(redisUrls);
+    await sleep(redisIdleWindowMs);
+    const redisBefore = await readRedisUsage(redisUrls);
     const before = readTreeUsage(pids);
     const loadAverageAtStart = loadavg()[0] ?? 0;
     const load = forkLoad(job, (p) => progress.update(p));
     const result = await load.result;
     const afterLoad = readTreeUsage(pids);
+    const redisAfter = await readRedisUsage(redisUrls);
+    const redis = costPerClaim(
+      redisBefore,
+      redisAfter,
+      { claims: result.completed, admitted: result.admitted },
+      { usage: usageBetween(idleStart, redisBefore), seconds: redisIdleWindowMs / 1000 },
+    );
     progress.say(`${Math.round(result.requestsPerSec)} claims/s, ${result.admitted} admitted; checking the database`);
     let check: CouponCheck | undefined;
     if (design.storesCoupons) {
@@ -123,6 +144,7 @@ export async function runDesign(design: Design, options: BenchOptions, site: Run
       serverCpuSeconds: afterLoad.cpuSeconds - before.cpuSeconds,
       drainCpuSeconds: afterDrain.cpuSeconds - afterLoad.cpuSeconds,
       serverPeakRssMb: afterDrain.peakRssBytes / 2 ** 20,
+      redis,
       loadAverageAtStart,
       processes: launched.processes.map((p) => p.name),
       notes: launched.notes ?? [],
@@ -165,6 +187,7 @@ function summarize(
     serverCpuSeconds: number;
     drainCpuSeconds: number;
     serverPeakRssMb: number;
+    redis: RedisCost;
     loadAverageAtStart: number;
     processes: string[];
     notes: string[];
@@ -213,6 +236,7 @@ function summarize(
     serverCpuPercent: round((usage.serverCpuSeconds / load.seconds) * 100),
     drainCpuSeconds: round(usage.drainCpuSeconds, 2),
     serverPeakRssMb: round(usage.serverPeakRssMb),
+    redis: usage.redis,
     generatorCpuSeconds: round(load.generatorCpuSeconds, 2),
     generatorCpuPercent: round((load.generatorCpuSeconds / load.seconds) * 100),
     loadAverageAtStart: round(usage.loadAverageAtStart, 2),

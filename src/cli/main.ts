@@ -15,6 +15,7 @@ Commands:
               [--event ID] [--repair] [--json] [--grace-seconds N (default 60)]
               exit code 0: no drift (or repaired), 1: drift remains
   bench       the spike benchmark: firstcome against the designs people use today (bench --help)
+  plan        the processes and nodes a drop needs: --peak-claims-per-sec R --stock S (plan --help)
   events      operator commands through the admin API: list, show, create, close (events --help)
   failed      failed claims in the database: list, retry (failed --help)
 `;
@@ -33,6 +34,7 @@ const commands: Record<string, Command> = {
   },
   reconcile: async (config, args) => (await import('./commands/reconcile.ts')).runReconcileCommand(config, args),
   bench: async (config, args) => (await import('../bench/bench.ts')).runBench(config, args),
+  plan: async (_config, args) => (await import('./commands/plan.ts')).runPlanCommand(args),
   events: async (config, args) => (await import('./commands/events.ts')).runEvents(config, args),
   failed: async (config, args) => (await import('./commands/failed.ts')).runFailed(config, args),
 };

@@ -1,0 +1,97 @@
+import { createClient } from 'redis';
+
+/** What a Redis server (or the sum over a cluster's nodes) had done so far, from `INFO`. */
+export interface RedisUsage {
+  /** Sum of `calls` over `INFO commandstats`, our own INFO calls left out. Commands a Lua script runs count too. */
+  commandCalls: number;
+  /** `used_cpu_sys + used_cpu_user` of `INFO cpu`, in seconds. */
+  cpuSeconds: number;
+}
+
+/** Redis's share of one design's claims: what the load cost Redis, per claim answered. */
+export interface RedisCost {
+  commands: number;
+  cpuSeconds: number;
+  /** Commands Redis ran per claim answered (a Lua script's own commands included). */
+  commandsPerClaim: number;
+  /** Redis CPU milliseconds per 1,000 claims answered. */
+  cpuMsPer1000Claims: number;
+  /** Redis CPU milliseconds per admission (202): what admitting costs, with sold-out answers riding along. */
+  cpuMsPerAdmission: number | null;
+  /** Commands/s Redis ran in an idle window just before the load: others' work, and this design's idle polling. */
+  backgroundCommandsPerSec: number;
+  /** Redis CPU ms/s in the same idle window: its own housekeeping and others' work, included in the load's figures. */
+  backgroundCpuMsPerSec: number;
+}
+
+/** Sums `calls=` over every `cmdstat_*` line except `info`, which the bench itself sends. */
+export function parseCommandCalls(commandstats: string): number {
+  let calls = 0;
+  for (const match of commandstats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    if (match[1] !== 'info') calls += Number(match[2]);
+  }
+  return calls;
+}
+
+/** `used_cpu_sys + used_cpu_user` in seconds; children (fork for RDB/AOF) and per-thread lines left out. */
+export function parseCpuSeconds(cpu: string): number {
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? Number.NaN);
+  const seconds = field('used_cpu_sys') + field('used_cpu_user');
+  if (Number.isNaN(seconds)) throw new Error(`INFO cpu without used_cpu_sys/used_cpu_user: ${cpu.slice(0, 200)}`);
+  return seconds;
+}
+
+export const sumUsages = (usages: RedisUsage[]): RedisUsage => ({
+  commandCalls: usages.reduce((sum, u) => sum + u.commandCalls, 0),
+  cpuSeconds: usages.reduce((sum, u) => sum + u.cpuSeconds, 0),
+});
+
+const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/**
+ * The load's Redis cost per claim answered. `background` is an idle window's usage just before the load
+ * (others share this Redis): its rate is reported, not subtracted, since it need not hold during the load.
+ */
+export function costPerClaim(
+  before: RedisUsage,
+  after: RedisUsage,
+  answered: { claims: number; admitted: number },
+  background: { usage: RedisUsage; seconds: number },
+): RedisCost {
+  const commands = Math.max(0, after.commandCalls - before.commandCalls);
+  const cpuSeconds = Math.max(0, after.cpuSeconds - before.cpuSeconds);
+  const per = (total: number, count: number) => (count > 0 ? total / count : 0);
+  return {
+    commands,
+    cpuSeconds: round(cpuSeconds, 3),
+    commandsPerClaim: round(per(commands, answered.claims), 2),
+    cpuMsPer1000Claims: round(per(cpuSeconds * 1e6, answered.claims), 1),
+    cpuMsPerAdmission: answered.admitted > 0 ? round((cpuSeconds * 1000) / answered.admitted, 4) : null,
+    backgroundCommandsPerSec: background.seconds > 0 ? round(background.usage.commandCalls / background.seconds, 1) : 0,
+    backgroundCpuMsPerSec:
+      background.seconds > 0 ? round((background.usage.cpuSeconds * 1000) / background.seconds, 1) : 0,
+  };
+}
+
+const readNode = async (url: string): Promise<RedisUsage> => {
+  const redis = createClient({ url });
+  redis.on('error', () => undefined);
+  await redis.connect();
+  try {
+    const [commandstats, cpu] = [await redis.info('commandstats'), await redis.info('cpu')];
+    return { commandCalls: parseCommandCalls(commandstats), cpuSeconds: parseCpuSeconds(cpu) };
+  } finally {
+    redis.destroy();
+  }
+};
+
+/** Usage summed over every node the design's Redis has (one URL for a single Redis). */
+export async function readRedisUsage(urls: string[]): Promise<RedisUsage> {
+  return sumUsages(await Promise.all(urls.map(readNode)));
+}
+
+/** The difference between two readings, for an idle window. */
+export const usageBetween = (before: RedisUsage, after: RedisUsage): RedisUsage => ({
+  commandCalls: Math.max(0, after.commandCalls - before.commandCalls),
+  cpuSeconds: Math.max(0, after.cpuSeconds - before.cpuSeconds),
+});
