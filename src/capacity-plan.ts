@@ -26,17 +26,17 @@ export interface ComponentCosts {
  * - claims/s per API process: firstcome's median round, 6,280 (rounds 6,280 and 8,137);
  * - Redis CPU per admission: 0.059 ms there and 0.065 ms in a `--quick` run of all five designs (stock
  *   2,000), idle Redis housekeeping and the relay's polling included; sold-out answers come from memory;
- * - relay and worker: firstcome's DB rows/s, 2,389, the two measured together on a drop too small to reach
- *   a steady state, in a round whose drain stalled at 3,330 of 4,000 (a lone batched writer landed 100.8k
- *   rows/s here, LIMITS.md), so plans err towards more.
+ * - worker: 26,178 rows/s, `node src/bench/pipeline-drain.ts --mode worker --claims 50000` (the topic filled
+ *   first, one worker timed from the coupons' issued_at; same day, same load); the relay is taken as no slower
+ *   (not measured alone: it moves claims in batches of RELAY_BATCH_SIZE with one produce each).
  * Whole-box figures: a dedicated core does more, so plans made from them err towards more processes.
  */
 export const measuredCosts: ComponentCosts = {
   apiClaimsPerSecPerProcess: 6_280,
   redisCpuMsPerAdmission: 0.06,
   redisCpuMsPerSoldOut: 0,
-  relayClaimsPerSec: 2_389,
-  workerRowsPerSec: 2_389,
+  relayClaimsPerSec: 26_178,
+  workerRowsPerSec: 26_178,
   source: 'measured on the 2-vCPU dev box under load, 2026-11-30 (src/capacity-plan.ts measuredCosts)',
 };
 
