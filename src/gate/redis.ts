@@ -35,7 +35,10 @@ const gateScripts = {
 
 type GateScripts = typeof gateScripts;
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- node-redis's "no modules, no functions"
-export type GateRedis = RedisClientType<{}, {}, GateScripts> | RedisClusterType<{}, {}, GateScripts>;
+type GateNode = RedisClientType<{}, {}, GateScripts>;
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- as above
+type GateCluster = RedisClusterType<{}, {}, GateScripts>;
+export type GateRedis = GateNode | GateCluster;
 
 export interface RedisOptions {
   url: string;
@@ -57,6 +60,16 @@ export function createRedis({ url, clusterNodes }: RedisOptions): GateRedis {
     }) as GateRedis;
   }
   return createClient({ url, socket, disableOfflineQueue: true, scripts: gateScripts });
+}
+
+export const isCluster = (redis: GateRedis): redis is GateCluster => 'getNodeClientForKey' in redis;
+
+/**
+ * The connection to the node that holds `key` (on a single Redis, the client itself): for commands a
+ * cluster does not route by key, such as TIME, INFO or KEYS, when they must see that key's node.
+ */
+export async function nodeClientFor(redis: GateRedis, key: string): Promise<GateNode> {
+  return isCluster(redis) ? redis.getNodeClientForKey(key) : redis;
 }
 
 /** Connects, and keeps a client's background errors (reconnects) from crashing the process. */
