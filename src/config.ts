@@ -57,6 +57,8 @@ const Env = z
     HOST: z.string().min(1).default('127.0.0.1'),
     REDIS_URL: urlWithScheme(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
     REDIS_CLUSTER_NODES: list.pipe(z.array(hostPort)).optional(),
+    // For the default user, when REDIS_URL carries no credentials; every cluster node gets it too.
+    REDIS_PASSWORD: z.string().min(1).optional(),
     KAFKA_BROKERS: list.pipe(z.array(hostPort)).default(['127.0.0.1:9092']),
     KAFKA_TOPIC: z
       .string()

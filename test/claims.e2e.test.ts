@@ -45,7 +45,7 @@ describe('claims through two API processes', () => {
   // A Redis of its own: the gate's figures are asserted, and a restock notice must reach only these processes.
   const r = usePrivateRedis();
   const apis: Api[] = [];
-  const env = () => ({ DATABASE_URL: t.url, REDIS_URL: r.url });
+  const env = () => ({ DATABASE_URL: t.url, ...r.env });
 
   beforeAll(async () => {
     apis.push(...(await Promise.all([spawnApi(env()), spawnApi(env())])));

@@ -6,6 +6,8 @@ import { dropTestDatabase, testDatabaseUrl } from './fixtures/databases.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     templateDatabase: string;
+    /** Set by the `cluster` project (vitest.config.ts): the Redis Cluster nodes its files run on. */
+    redisClusterNodes?: string;
   }
 }
 

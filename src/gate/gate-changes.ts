@@ -1,6 +1,6 @@
 import type { EventId } from '../claim.ts';
 import { gateChangesChannel, gateKeys } from './keys.ts';
-import type { GateRedis } from './redis.ts';
+import { type GateRedis, isCluster } from './redis.ts';
 import type { GateChange, VerdictCache } from './verdict-cache.ts';
 
 export type { GateChange } from './verdict-cache.ts';
@@ -48,7 +48,11 @@ export async function subscribeGateChanges(
 ): Promise<() => Promise<void>> {
   const subscriber = redis.duplicate();
   subscriber.on('error', onError);
-  subscriber.on('ready', () => cache.forgetSoldOut());
+  const forgetSoldOut = () => cache.forgetSoldOut();
+  // A client says 'ready' on every (re)connect; a cluster never does, it says 'node-ready' for each node's
+  // connection (its pub/sub connection included), so on a cluster any node's reconnect clears the memory.
+  if (isCluster(subscriber)) subscriber.on('node-ready', forgetSoldOut);
+  else subscriber.on('ready', forgetSoldOut);
   await subscriber.connect();
   await subscriber.subscribe(gateChangesChannel, (message: string) => {
     const change = parseGateChange(message);

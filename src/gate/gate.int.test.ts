@@ -1,4 +1,3 @@
-import { createClient } from 'redis';
 import { describe, expect, it } from 'vitest';
 import { claimFieldNames, type EventDefinition } from '../claim.ts';
 import { randomId } from '../../test/fixtures/basics.ts';
@@ -7,7 +6,7 @@ import { type Admission, createGate } from './gate.ts';
 import { activeEventsKey, gateKeys } from './keys.ts';
 import { createGateHandle } from './open-gate.ts';
 import { createOutboxConsumer } from './outbox.ts';
-import { connectRedis, createRedis } from './redis.ts';
+import { connectRedis, createRedis, nodeClientFor } from './redis.ts';
 
 const anEvent = (id: string, overrides: Partial<EventDefinition> = {}): EventDefinition => ({
   id,
@@ -55,42 +54,39 @@ describe('gate', () => {
 
   it('refuses before the start and after the end, on Redis time (checked against Redis TIME)', async () => {
     const gate = createGate(r.redis);
-    const clock = await createClient({ url: r.url }).connect();
+    const eventId = r.eventId();
+    // The node that holds the event (on a cluster, another node's clock may differ a little).
+    const clock = await nodeClientFor(r.redis, gateKeys(eventId).event);
     /** Redis's own clock (TIME), in ms: the only clock admit-claim.lua may read (no time is passed to it). */
     const redisNowMs = async () => {
       const [seconds, microseconds] = await clock.time();
       return Number(seconds) * 1000 + Math.floor(Number(microseconds) / 1000);
     };
-    try {
-      const eventId = r.eventId();
-      const loadedAtMs = await redisNowMs();
-      const window = { startsAtMs: loadedAtMs + 600, endsAtMs: loadedAtMs + 1200 };
-      await gate.loadEvent(
-        anEvent(eventId, {
-          perUserLimit: 1000,
-          startsAt: new Date(window.startsAtMs),
-          endsAt: new Date(window.endsAtMs),
-        }),
-      );
-      // Each answer is bracketed by Redis TIME read just before and just after it: wherever the bracket
-      // lies wholly on one side of a boundary, the answer must be that side's.
-      const seen = new Set<string>();
-      for (let i = 0; ; i++) {
-        const beforeMs = await redisNowMs();
-        const { kind } = await gate.admitClaim({ eventId, userId: `u${i}`, claimId: randomId('c') });
-        const afterMs = await redisNowMs();
-        seen.add(kind);
-        if (afterMs < window.startsAtMs) expect(kind, `at ${beforeMs}..${afterMs}`).toBe('NOT_STARTED');
-        else if (beforeMs >= window.startsAtMs && afterMs < window.endsAtMs) expect(kind).toBe('ADMITTED');
-        else if (beforeMs >= window.endsAtMs) expect(kind).toBe('ENDED');
-        if (beforeMs >= window.endsAtMs + 100) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect([...seen].sort()).toEqual(['ADMITTED', 'ENDED', 'NOT_STARTED']);
-      expect((await gate.readFigures(eventId))?.admitted).toBe(await r.redis.xLen(gateKeys(eventId).outbox));
-    } finally {
-      clock.destroy();
+    const loadedAtMs = await redisNowMs();
+    const window = { startsAtMs: loadedAtMs + 600, endsAtMs: loadedAtMs + 1200 };
+    await gate.loadEvent(
+      anEvent(eventId, {
+        perUserLimit: 1000,
+        startsAt: new Date(window.startsAtMs),
+        endsAt: new Date(window.endsAtMs),
+      }),
+    );
+    // Each answer is bracketed by Redis TIME read just before and just after it: wherever the bracket
+    // lies wholly on one side of a boundary, the answer must be that side's.
+    const seen = new Set<string>();
+    for (let i = 0; ; i++) {
+      const beforeMs = await redisNowMs();
+      const { kind } = await gate.admitClaim({ eventId, userId: `u${i}`, claimId: randomId('c') });
+      const afterMs = await redisNowMs();
+      seen.add(kind);
+      if (afterMs < window.startsAtMs) expect(kind, `at ${beforeMs}..${afterMs}`).toBe('NOT_STARTED');
+      else if (beforeMs >= window.startsAtMs && afterMs < window.endsAtMs) expect(kind).toBe('ADMITTED');
+      else if (beforeMs >= window.endsAtMs) expect(kind).toBe('ENDED');
+      if (beforeMs >= window.endsAtMs + 100) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    expect([...seen].sort()).toEqual(['ADMITTED', 'ENDED', 'NOT_STARTED']);
+    expect((await gate.readFigures(eventId))?.admitted).toBe(await r.redis.xLen(gateKeys(eventId).outbox));
   });
 
   it('ends an open event when it is closed', async () => {
@@ -110,7 +106,7 @@ describe('gate', () => {
 
   it('keeps the first load when several API processes, each on a connection of its own, race to load an event', async () => {
     const connections = await Promise.all(
-      Array.from({ length: 8 }, () => connectRedis(createRedis({ url: r.url }), () => undefined)),
+      Array.from({ length: 8 }, () => connectRedis(createRedis(r.options), () => undefined)),
     );
     try {
       const gates = connections.map((connection) => createGate(connection));

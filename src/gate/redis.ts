@@ -35,11 +35,28 @@ const gateScripts = {
 
 type GateScripts = typeof gateScripts;
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- node-redis's "no modules, no functions"
-export type GateRedis = RedisClientType<{}, {}, GateScripts> | RedisClusterType<{}, {}, GateScripts>;
+type GateNode = RedisClientType<{}, {}, GateScripts>;
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- as above
+type GateCluster = RedisClusterType<{}, {}, GateScripts>;
+export type GateRedis = GateNode | GateCluster;
 
 export interface RedisOptions {
   url: string;
   clusterNodes?: string[] | undefined;
+  /** Used when `url` carries no credentials (`redis://user:password@host`), by every node of a cluster too. */
+  password?: string | undefined;
+}
+
+/** The credentials every connection presents: those in `url`, else `password` (for the default user). */
+export function redisCredentials({ url, password }: RedisOptions): { username?: string; password?: string } {
+  const parsed = url ? new URL(url) : undefined;
+  if (parsed && (parsed.username || parsed.password)) {
+    return {
+      ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+      ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    };
+  }
+  return password ? { password } : {};
 }
 
 /**
@@ -47,16 +64,28 @@ export interface RedisOptions {
  * what makes one Lua round trip per claim cheap. Commands fail fast while Redis is down (no offline
  * queue), so a claim answers 503 rather than waiting for an admission it may never get.
  */
-export function createRedis({ url, clusterNodes }: RedisOptions): GateRedis {
+export function createRedis(options: RedisOptions): GateRedis {
   const socket = { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) };
-  if (clusterNodes) {
+  const credentials = redisCredentials(options);
+  if (options.clusterNodes) {
     return createCluster({
-      rootNodes: clusterNodes.map((node) => ({ url: `redis://${node}` })),
-      defaults: { socket, disableOfflineQueue: true },
+      rootNodes: options.clusterNodes.map((node) => ({ url: `redis://${node}` })),
+      // The nodes the cluster discovers get these defaults too, credentials included.
+      defaults: { socket, disableOfflineQueue: true, ...credentials },
       scripts: gateScripts,
     }) as GateRedis;
   }
-  return createClient({ url, socket, disableOfflineQueue: true, scripts: gateScripts });
+  return createClient({ url: options.url, ...credentials, socket, disableOfflineQueue: true, scripts: gateScripts });
+}
+
+export const isCluster = (redis: GateRedis): redis is GateCluster => 'getNodeClientForKey' in redis;
+
+/**
+ * The connection to the node that holds `key` (on a single Redis, the client itself): for commands a
+ * cluster does not route by key, such as TIME, INFO or KEYS, when they must see that key's node.
+ */
+export async function nodeClientFor(redis: GateRedis, key: string): Promise<GateNode> {
+  return isCluster(redis) ? redis.getNodeClientForKey(key) : redis;
 }
 
 /** Connects, and keeps a client's background errors (reconnects) from crashing the process. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventDefinition } from '../claim.ts';
 import { randomId, waitFor } from '../../test/fixtures/basics.ts';
-import { usePrivateRedis } from '../../test/fixtures/datastores.ts';
+import { dropPubSubConnections, usePrivateRedis } from '../../test/fixtures/datastores.ts';
 import { type Admission, createGate } from './gate.ts';
 import { createVerdictCache } from './verdict-cache.ts';
 
@@ -57,6 +57,25 @@ describe('the generation of an event in the gate', () => {
       expect(generationOf(next)).toBe(generationOf(sold) + 1);
       verdicts.remember(eventId, 'SOLD_OUT', { generation: generationOf(next), askedAtMs: performance.now() });
       expect(verdicts.get(eventId)).toBe('SOLD_OUT');
+    } finally {
+      await unsubscribe();
+    }
+  });
+
+  it('forgets a remembered sell-out when its subscription reconnects, since notices sent meanwhile are lost', async () => {
+    const gate = createGate(r.redis);
+    const eventId = r.eventId();
+    await gate.loadEvent(anEvent(eventId, 1));
+    await gate.admitClaim({ eventId, userId: 'u1', claimId: randomId('c') });
+    const sold = await gate.admitClaim({ eventId, userId: 'u2', claimId: randomId('c') });
+    // A memory that outlives the test: only the reconnect can clear it.
+    const verdicts = createVerdictCache({ soldOutMemoryMs: 3_600_000 });
+    const unsubscribe = await r.gate.subscribeChanges(verdicts, () => undefined);
+    try {
+      verdicts.remember(eventId, 'SOLD_OUT', { generation: generationOf(sold), askedAtMs: performance.now() });
+      expect(verdicts.get(eventId)).toBe('SOLD_OUT');
+      await dropPubSubConnections(r.redis);
+      await waitFor('the subscription to reconnect', () => verdicts.get(eventId) === undefined);
     } finally {
       await unsubscribe();
     }

@@ -169,7 +169,7 @@ describe('reconcile', () => {
     const run = async (...args: string[]) => {
       const proc = spawnFirstcome(['reconcile', '--event', event.id, ...args], {
         DATABASE_URL: t.url,
-        REDIS_URL: r.url,
+        ...r.env,
       });
       return { code: await proc.exited, output: proc.output() };
     };

@@ -24,7 +24,8 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
 
 export function connectGate(config: Config, log: Logger): Promise<GateHandle> {
   let lastRedisError = '';
-  return openGate({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES }, (error) => {
+  const options = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES, password: config.REDIS_PASSWORD };
+  return openGate(options, (error) => {
     // A reconnect loop repeats its error many times a second; say it once per change.
     const message = error instanceof Error ? error.message : String(error);
     if (message !== lastRedisError) log.warn({ err: error }, 'Redis connection trouble');
