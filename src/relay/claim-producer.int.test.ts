@@ -1,10 +1,10 @@
-import { Admin, Consumer, ListOffsetTimestamps, stringDeserializers } from '@platformatic/kafka';
+import { Admin } from '@platformatic/kafka';
+import { readClaimIds as readTopicClaimIds } from '../../test/fixtures/claims-on-topic.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomId } from '../../test/fixtures/basics.ts';
 import { useKafkaTopics } from '../../test/fixtures/datastores.ts';
 import type { AdmittedClaim } from '../claim.ts';
 import { isAppError } from '../errors.ts';
-import { decodeClaim } from '../kafka/claim-codec.ts';
 import { createClaimProducer } from './claim-producer.ts';
 
 const brokers = ['127.0.0.1:9092'];
@@ -40,35 +40,7 @@ describe('createClaimProducer', () => {
     return topic;
   }
 
-  /** Every claim id on partition 0 of `topic`, from its start to its end offset. */
-  async function readClaimIds(topic: string): Promise<string[]> {
-    const [listed] = await admin.listOffsets({
-      topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: ListOffsetTimestamps.LATEST }] }],
-    });
-    const end = listed?.partitions.find((p) => p.partitionIndex === 0)?.offset ?? 0n;
-    if (end === 0n) return [];
-    const groupId = randomId('claim-producer-test');
-    groupIds.push(groupId);
-    const consumer = new Consumer({
-      clientId: 'claim-producer-test',
-      groupId,
-      bootstrapBrokers: brokers,
-      deserializers: stringDeserializers,
-    });
-    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
-    const claimIds: string[] = [];
-    try {
-      for await (const message of stream) {
-        const decoded = decodeClaim(message.value);
-        claimIds.push(decoded.kind === 'claim' ? decoded.claim.claimId : `poison: ${decoded.reason}`);
-        if (message.offset >= end - 1n) break;
-      }
-    } finally {
-      await stream.close();
-      await new Promise<void>((resolve) => consumer.close(true, () => resolve()));
-    }
-    return claimIds;
-  }
+  const readClaimIds = (topic: string) => readTopicClaimIds({ admin, brokers, groupIds }, topic);
 
   it('halves a request the broker refuses as too large until every claim is acknowledged', async () => {
     const topic = await aTopic(16_384);

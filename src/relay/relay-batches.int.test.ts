@@ -1,11 +1,11 @@
-import { Admin, Consumer, ListOffsetTimestamps, stringDeserializers } from '@platformatic/kafka';
+import { Admin } from '@platformatic/kafka';
+import { readClaimIds as readTopicClaimIds } from '../../test/fixtures/claims-on-topic.ts';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomId, waitFor } from '../../test/fixtures/basics.ts';
 import { startPrivateRedis, useKafkaTopics } from '../../test/fixtures/datastores.ts';
 import { type GateHandle, openGate } from '../gate/open-gate.ts';
 import { ensureClaimsTopic } from '../kafka/claims-topic.ts';
-import { decodeClaim } from '../kafka/claim-codec.ts';
 import { createMetrics } from '../metrics.ts';
 import { createClaimProducer } from './claim-producer.ts';
 import { createRelay } from './relay.ts';
@@ -31,35 +31,7 @@ describe('relay with batches larger than the broker takes in one request', () =>
     await privateRedis?.stop();
   });
 
-  /** Every claim id on partition 0 of `topic`, read from its start to its end offset. */
-  async function readClaimIds(topic: string): Promise<string[]> {
-    const [listed] = await admin.listOffsets({
-      topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: ListOffsetTimestamps.LATEST }] }],
-    });
-    const end = listed?.partitions.find((p) => p.partitionIndex === 0)?.offset ?? 0n;
-    if (end === 0n) return [];
-    const groupId = randomId('relay-batches-test');
-    groupIds.push(groupId);
-    const consumer = new Consumer({
-      clientId: 'relay-batches-test',
-      groupId,
-      bootstrapBrokers: brokers,
-      deserializers: stringDeserializers,
-    });
-    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
-    const claimIds: string[] = [];
-    try {
-      for await (const message of stream) {
-        const decoded = decodeClaim(message.value);
-        claimIds.push(decoded.kind === 'claim' ? decoded.claim.claimId : `poison: ${decoded.reason}`);
-        if (message.offset >= end - 1n) break;
-      }
-    } finally {
-      await stream.close();
-      await new Promise<void>((resolve) => consumer.close(true, () => resolve()));
-    }
-    return claimIds;
-  }
+  const readClaimIds = (topic: string) => readTopicClaimIds({ admin, brokers, groupIds }, topic);
 
   it('drains 10,000 claims of one event onto a one-partition topic with a batch size of 50,000', async () => {
     const topic = topics.topic();
