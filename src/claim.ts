@@ -67,6 +67,8 @@ export interface EventDefinition {
   name: string;
   stock: number;
   perUserLimit: number;
+  /** Gate shards the event is spread over (1..256): see docs/scaling.md. */
+  shards: number;
   startsAt: Date | null;
   endsAt: Date | null;
   closedAt: Date | null;

@@ -10,6 +10,7 @@ const anEvent = (id: string, overrides: Partial<EventDefinition> = {}): EventDef
   name: 'test drop',
   stock: 10,
   perUserLimit: 1,
+  shards: 1,
   startsAt: null,
   endsAt: null,
   closedAt: null,

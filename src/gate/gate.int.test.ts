@@ -13,6 +13,7 @@ const anEvent = (id: string, overrides: Partial<EventDefinition> = {}): EventDef
   name: 'test drop',
   stock: 100,
   perUserLimit: 1,
+  shards: 1,
   startsAt: null,
   endsAt: null,
   closedAt: null,

@@ -10,6 +10,7 @@ const anEvent = (id: string, stock: number): EventDefinition => ({
   name: 'test drop',
   stock,
   perUserLimit: 1,
+  shards: 1,
   startsAt: null,
   endsAt: null,
   closedAt: null,

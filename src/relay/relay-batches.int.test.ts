@@ -43,6 +43,7 @@ describe('relay with batches larger than the broker takes in one request', () =>
       name: 'relay-batches',
       stock: count,
       perUserLimit: 1,
+      shards: 1,
       startsAt: null,
       endsAt: null,
       closedAt: null,

@@ -8,6 +8,7 @@ const event: EventDefinition = {
   name: 'drop',
   stock: 5,
   perUserLimit: 1,
+  shards: 1,
   startsAt: null,
   endsAt: null,
   closedAt: null,

@@ -5,6 +5,8 @@ export interface EventsTable {
   name: string;
   stock: number;
   per_user_limit: number;
+  /** Gate shards the event is spread over (1..256). */
+  shards: ColumnType<number, number | undefined, number>;
   starts_at: Date | null;
   ends_at: Date | null;
   closed_at: Date | null;

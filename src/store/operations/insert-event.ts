@@ -4,7 +4,7 @@ import type { StoreContext } from '../dialect.ts';
 import { eventOfRow } from './rows.ts';
 
 /** An event as created: its definition before it was closed or stored. */
-export type NewEvent = Omit<EventDefinition, 'closedAt' | 'createdAt'>;
+export type NewEvent = Omit<EventDefinition, 'closedAt' | 'createdAt' | 'shards'> & { shards?: number };
 
 /** Throws EVENT_EXISTS when an event has that id already. */
 export async function insertEvent({ db, dialect }: StoreContext, event: NewEvent): Promise<EventDefinition> {
@@ -13,6 +13,7 @@ export async function insertEvent({ db, dialect }: StoreContext, event: NewEvent
     name: event.name,
     stock: event.stock,
     per_user_limit: event.perUserLimit,
+    shards: event.shards ?? 1,
     starts_at: event.startsAt,
     ends_at: event.endsAt,
     closed_at: null,

@@ -9,6 +9,7 @@ export const eventOfRow = (row: Selectable<EventsTable>): EventDefinition => ({
   name: row.name,
   stock: row.stock,
   perUserLimit: row.per_user_limit,
+  shards: row.shards,
   startsAt: row.starts_at,
   endsAt: row.ends_at,
   closedAt: row.closed_at,
