@@ -35,8 +35,8 @@ export default defineConfig({
           // (a relay must drain only their outboxes), stay on a single Redis and out of this list.
           name: 'cluster',
           include: ['src/gate/*.int.test.ts', 'test/claims.e2e.test.ts'],
-          // Starts a single Redis of its own, with a password.
-          exclude: ['src/gate/redis-auth.int.test.ts'],
+          // A single Redis of its own, with a password; a cluster of its own, whose master it kills.
+          exclude: ['src/gate/redis-auth.int.test.ts', 'src/gate/failover.int.test.ts'],
           globalSetup: ['test/global-setup.ts'],
           provide: { redisClusterNodes },
           fileParallelism: false,

@@ -59,6 +59,9 @@ const Env = z
     REDIS_CLUSTER_NODES: list.pipe(z.array(hostPort)).optional(),
     // For the default user, when REDIS_URL carries no credentials; every cluster node gets it too.
     REDIS_PASSWORD: z.string().min(1).optional(),
+    // A 202 only once this many replicas hold the admission: a failover then loses no answered claim.
+    REDIS_WAIT_REPLICAS: wholeNumber('a whole number from 0 to 5').min(0).max(5).default(0),
+    REDIS_WAIT_TIMEOUT_MS: positiveInt.max(10_000).default(100),
     KAFKA_BROKERS: list.pipe(z.array(hostPort)).default(['127.0.0.1:9092']),
     KAFKA_TOPIC: z
       .string()

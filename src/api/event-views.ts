@@ -18,6 +18,7 @@ export function publicEventView(event: EventDefinition, figures: GateFigures, no
     stock: event.stock,
     remaining: Math.max(0, event.stock - figures.admitted),
     perUserLimit: event.perUserLimit,
+    shards: event.shards,
     startsAt: iso(event.startsAt),
     endsAt: iso(event.endsAt),
     state: stateOf(event, figures, nowMs),

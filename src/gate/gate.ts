@@ -2,6 +2,8 @@ import type { EventDefinition, EventId, IssuedTickets, UserId } from '../claim.t
 import { AppError } from '../errors.ts';
 import { callGate } from './gate-call.ts';
 import { type GateChange, type GateNotice, publishGateChange } from './gate-changes.ts';
+import { type Admission, type ClaimRequest, createClaimAdmission, reopenPool } from './admit-claim.ts';
+import { type EventLayout, layoutOf } from './event-layout.ts';
 import { type HeldClaim, parseHeldClaims } from './held-claims.ts';
 import { activeEventsKey, gateKeys } from './keys.ts';
 import { createLease } from './lease.ts';
@@ -16,7 +18,8 @@ import {
   type UserTicket,
 } from './load-event.ts';
 import { type OutboxContents, type OutboxFigures, readOutboxContents, readOutboxFigures } from './outbox.ts';
-import type { GateRedis } from './redis.ts';
+import { type GateRedis, isCluster } from './redis.ts';
+import { createReplicaWait, type ReplicaWaitOptions } from './replica-wait.ts';
 import {
   defaultRepairOptions,
   repairEvent,
@@ -32,36 +35,9 @@ export type { GateEvent, LoadOptions, TicketSource, UserTicket } from './load-ev
 export type { OutboxContents, OutboxFigures } from './outbox.ts';
 export type { RepairChanges, RepairedFigures, RepairOptions, RepairStep } from './repair-event.ts';
 
-export type Rejection = 'SOLD_OUT' | 'LIMIT_REACHED' | 'NOT_STARTED' | 'ENDED' | 'NO_EVENT';
-export type Admission =
-  | { kind: 'ADMITTED'; seq: number; slot: number }
-  /** An earlier request with the same Idempotency-Key was admitted as `claimId`: its answer, again. */
-  | { kind: 'REPLAYED'; seq: number; slot: number; claimId: string }
-  /** Final for everyone until the event's `generation` moves on: a process may remember it (verdict-cache.ts). */
-  | { kind: 'SOLD_OUT' | 'ENDED'; generation: number }
-  | { kind: 'LIMIT_REACHED' | 'NOT_STARTED' | 'NO_EVENT' };
-
-const plainRejections = new Set<string>(['LIMIT_REACHED', 'NOT_STARTED', 'NO_EVENT']);
-
-export function parseAdmission(reply: unknown): Admission | undefined {
-  if (!Array.isArray(reply)) return undefined;
-  const [kind, seq, slot, claimId] = reply as unknown[];
-  if (kind === 'ADMITTED' && typeof seq === 'number' && typeof slot === 'number') return { kind, seq, slot };
-  if (kind === 'REPLAYED' && typeof seq === 'number' && typeof slot === 'number' && typeof claimId === 'string') {
-    return { kind, seq, slot, claimId };
-  }
-  if ((kind === 'SOLD_OUT' || kind === 'ENDED') && typeof seq === 'number') return { kind, generation: seq };
-  if (typeof kind === 'string' && plainRejections.has(kind) && reply.length === 1) {
-    return { kind: kind as 'LIMIT_REACHED' | 'NOT_STARTED' | 'NO_EVENT' };
-  }
-  return undefined;
-}
-
-/**
- * How long the gate keeps the claims admitted with an Idempotency-Key, so that a retry answers the same:
- * a day past the event's end, or, for an event without an end, a week after its last keyed claim.
- */
-export const keyedClaimTtl = { afterEndMs: 86_400_000, withoutEndMs: 7 * 86_400_000 } as const;
+export type { Admission, ClaimRequest, Rejection } from './admit-claim.ts';
+export { keyedClaimTtl, parseAdmission } from './admit-claim.ts';
+export { maxShards } from './shards.ts';
 
 /** The window the gate enforces for an event: a close shows as an end. */
 export interface GateWindow {
@@ -99,6 +75,7 @@ const gateEventOf = (event: EventDefinition): GateEvent => ({
   id: event.id,
   stock: event.stock,
   perUserLimit: event.perUserLimit,
+  shards: event.shards,
   ...windowOf(event),
 });
 
@@ -106,87 +83,107 @@ const gateEventOf = (event: EventDefinition): GateEvent => ({
 export interface GateOptions {
   load?: Partial<LoadOptions>;
   repair?: Partial<RepairOptions>;
+  /** Answer an admission only once this many replicas hold it (REDIS_WAIT_REPLICAS; see replica-wait.ts). */
+  replicaWait?: ReplicaWaitOptions | undefined;
 }
+
+/** Ticket entries of the pool's free list or a lease ("lo:hi" or "t", see ticket-ranges.lua), one by one. */
+const ticketsOfEntries = (entries: string[]): number[] =>
+  entries.flatMap((entry) => {
+    const [lo, hi = lo] = entry.split(':').map(Number);
+    return Array.from({ length: hi! - lo! + 1 }, (_, i) => lo! + i);
+  });
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 /** The one caller of the gate's Lua scripts; it alone knows their KEYS/ARGV order. */
 export function createGate(redis: GateRedis, options: GateOptions = {}) {
   const call = callGate;
   const loadOptions: LoadOptions = { ...defaultLoadOptions, ...options.load };
   const repairOptions: RepairOptions = { ...defaultRepairOptions, ...options.repair };
+  const publishChange = (notice: GateNotice): Promise<GateChange> =>
+    call(`the ${notice.kind} notice for event ${notice.eventId}`, () => publishGateChange(redis, notice));
+  const admit = createClaimAdmission(
+    redis,
+    async (eventId) => {
+      await publishChange({ kind: 'restocked', eventId });
+    },
+    options.replicaWait && options.replicaWait.replicas > 0 ? createReplicaWait(redis, options.replicaWait) : undefined,
+  );
+  // An event's shard count never changes, so a process learns it once, from the pool.
+  const shardCounts = new Map<EventId, number>();
+
+  /** The event's layout in the gate; undefined when the gate does not hold its pool. */
+  async function layoutFor(eventId: EventId): Promise<EventLayout | undefined> {
+    const known = shardCounts.get(eventId);
+    if (known !== undefined) return layoutOf(eventId, known);
+    const [stock, shards] = await call(`the shards of event ${eventId}`, () =>
+      redis.hmGet(gateKeys(eventId).event, ['stock', 'shards']),
+    );
+    if (stock === null || stock === undefined) return undefined;
+    const count = Number(shards ?? 1);
+    if (shardCounts.size > 10_000) shardCounts.clear();
+    shardCounts.set(eventId, count);
+    return layoutOf(eventId, count);
+  }
 
   /**
    * The claims the gate holds for an event, handed to `onPage` a page at a time (HSCAN: a user may come
-   * twice), with its counters and returned tickets; not atomic: figures may move meanwhile.
+   * twice), with its counters and free tickets; not atomic: figures may move meanwhile.
    */
   async function scanTickets(
     eventId: EventId,
     onPage: (page: UserTicket[]) => Promise<void> | void,
   ): Promise<Omit<GateTickets, 'held'>> {
-    const k = gateKeys(eventId);
+    const layout = await layoutFor(eventId);
+    const shardKeys = layout?.shardKeys ?? [gateKeys(eventId)];
     return call(`tickets of event ${eventId}`, async () => {
-      const fields = await redis.hGetAll(k.event);
-      const returned: number[] = [];
-      for (let start = 0; ; start += 10_000) {
-        const page = await redis.lRange(k.returned, start, start + 9_999);
-        returned.push(...page.map(Number));
-        if (page.length < 10_000) break;
+      const fields = await redis.hGetAll(shardKeys[0]!.event);
+      const admitted = await Promise.all(shardKeys.map((k) => redis.hGet(k.event, 'admitted')));
+      const entries: string[] = [];
+      for (const list of [shardKeys[0]!.returned, ...shardKeys.map((k) => k.lease)]) {
+        for (let start = 0; ; start += 10_000) {
+          const page = await redis.lRange(list, start, start + 9_999);
+          entries.push(...page);
+          if (page.length < 10_000) break;
+        }
       }
-      let cursor = '0';
-      do {
-        const page = await redis.hScan(k.users, cursor, { COUNT: 1000 });
-        await onPage(
-          page.entries.flatMap(({ field, value }) =>
-            parseHeldClaims(value).map((claim) => ({ ...claim, userId: field })),
-          ),
-        );
-        cursor = String(page.cursor);
-      } while (cursor !== '0');
+      for (const k of shardKeys) {
+        let cursor = '0';
+        do {
+          const page = await redis.hScan(k.users, cursor, { COUNT: 1000 });
+          await onPage(
+            page.entries.flatMap(({ field, value }) =>
+              parseHeldClaims(value).map((claim) => ({ ...claim, userId: field })),
+            ),
+          );
+          cursor = String(page.cursor);
+        } while (cursor !== '0');
+      }
       const counters =
         fields.stock === undefined
           ? undefined
-          : { stock: Number(fields.stock), admitted: Number(fields.admitted ?? 0), seq: Number(fields.seq ?? 0) };
-      return { counters, returned };
+          : { stock: Number(fields.stock), admitted: sum(admitted.map(Number)), seq: Number(fields.seq ?? 0) };
+      return { counters, returned: ticketsOfEntries(entries) };
     });
   }
 
   return {
     /**
-     * Decides a claim. With an `idempotencyKey` (visible ASCII, no space), a key the user was admitted
-     * with before in this event answers REPLAYED with that claim, whatever happened since.
+     * Decides a claim, on the user's home shard. With an `idempotencyKey` (visible ASCII, no space), a key
+     * the user was admitted with before in this event answers REPLAYED with that claim, whatever happened since.
      */
-    async admitClaim(claim: {
-      eventId: EventId;
-      userId: UserId;
-      claimId: string;
-      idempotencyKey?: string | undefined;
-    }): Promise<Admission> {
-      const k = gateKeys(claim.eventId);
-      const reply = await call(`admit-claim for event ${claim.eventId}`, () =>
-        redis.admitClaim(
-          [k.event, k.users, k.outbox, k.returned, k.keyedClaims],
-          [
-            claim.userId,
-            claim.claimId,
-            claim.idempotencyKey ?? '',
-            keyedClaimTtl.afterEndMs,
-            keyedClaimTtl.withoutEndMs,
-          ],
-        ),
-      );
-      if (Array.isArray(reply) && reply[0] === 'PAUSED') {
-        throw new AppError('GATE_UNAVAILABLE', `event ${claim.eventId} is paused for a repair; nothing was admitted`, {
-          retryable: true,
-        });
-      }
-      const admission = parseAdmission(reply);
-      if (admission) return admission;
-      throw new AppError('GATE_BAD_REPLY', `admit-claim returned ${JSON.stringify(reply)} for claim ${claim.claimId}`);
+    async admitClaim(claim: ClaimRequest): Promise<Admission> {
+      const layout = await layoutFor(claim.eventId);
+      if (!layout) return { kind: 'NO_EVENT' };
+      return admit(layout, claim);
     },
 
     /**
-     * Loads an event unless the gate holds it already, with the tickets the database holds (a source that
-     * reads them page by page, or read whole); returns whether this call loaded it. It is on the relay's
-     * list before it admits; one process of the deployment loads it, in chunks (see load-event.ts).
+     * Loads an event unless the gate holds it already (every shard of it), with the tickets the database
+     * holds (a source that reads them page by page, or read whole); returns whether this call loaded it.
+     * Its outboxes are on the relays' list before it admits; one process of the deployment loads it, in
+     * chunks (see load-event.ts).
      */
     async loadEvent(event: EventDefinition, tickets: TicketSource | IssuedTickets = noTickets): Promise<boolean> {
       const source = typeof tickets === 'function' ? tickets : ticketsOf(tickets);
@@ -194,22 +191,39 @@ export function createGate(redis: GateRedis, options: GateOptions = {}) {
     },
 
     /**
-     * Ends the event in the gate at `endsAtMs` or at Redis's own time, whichever is earlier (an earlier end
-     * stays), and raises its generation; returns false when the gate does not hold the event.
+     * Ends the event on every shard at `endsAtMs` or at Redis's own time, whichever is earlier (an earlier
+     * end stays), and raises its generation; returns false when the gate does not hold the event.
      */
     async endEvent(eventId: EventId, endsAtMs: number): Promise<boolean> {
-      const reply = await call(`end-event for event ${eventId}`, () =>
-        redis.endEvent([gateKeys(eventId).event], [endsAtMs]),
+      const layout = await layoutFor(eventId);
+      const shardKeys = layout?.shardKeys ?? [gateKeys(eventId)];
+      const replies = await call(`end-event for event ${eventId}`, () =>
+        Promise.all(shardKeys.map((k) => redis.endEvent([k.event], [endsAtMs]))),
       );
-      return reply === 1;
+      return replies[0] === 1;
     },
 
-    /** Gives a claim's ticket back (it can never be issued); returns false when it was given back already. */
+    /**
+     * Gives a claim's ticket back (it can never be issued); returns false when it was given back already.
+     * On a sharded event the ticket joins its shard's lease, and the pool hears that it must sweep again.
+     */
     async returnTicket(claim: { eventId: EventId; userId: UserId; claimId: string; seq: number }): Promise<boolean> {
-      const k = gateKeys(claim.eventId);
-      const reply = await call(`return-ticket for claim ${claim.claimId}`, () =>
-        redis.returnTicket([k.event, k.users, k.returned], [claim.userId, claim.claimId, claim.seq]),
+      const layout = (await layoutFor(claim.eventId)) ?? layoutOf(claim.eventId, 1);
+      const shard = layout.homeOf(claim.userId);
+      const k = layout.shardKeys[shard]!;
+      const what = `return-ticket for claim ${claim.claimId}`;
+      const reply = await call(what, () =>
+        redis.returnTicket(
+          [k.event, k.users, layout.shards === 1 ? k.returned : k.lease],
+          [claim.userId, claim.claimId, claim.seq],
+        ),
       );
+      if (reply === -1) {
+        throw new AppError('GATE_UNAVAILABLE', `event ${claim.eventId} is paused for a repair; try again`, {
+          retryable: true,
+        });
+      }
+      if (reply === 1 && layout.shards > 1) await call(what, () => reopenPool(redis, layout));
       return reply === 1;
     },
 
@@ -222,19 +236,30 @@ export function createGate(redis: GateRedis, options: GateOptions = {}) {
       return { startsAtMs: Number(startsAtMs ?? 0), endsAtMs: Number(endsAtMs ?? 0) };
     },
 
+    /** The event's figures, its admissions summed over its shards. */
     async readFigures(eventId: EventId): Promise<GateFigures | undefined> {
-      const fields = await call(`figures for event ${eventId}`, () => redis.hGetAll(gateKeys(eventId).event));
-      if (fields.stock === undefined) return undefined;
+      const layout = await layoutFor(eventId);
+      if (!layout) return undefined;
+      const [pool, ...others] = await call(`figures for event ${eventId}`, () =>
+        Promise.all([
+          redis.hmGet(layout.pool.event, ['stock', 'admitted', 'startsAtMs', 'endsAtMs']),
+          ...layout.shardKeys.slice(1).map((k) => redis.hGet(k.event, 'admitted')),
+        ]),
+      );
+      const [stock, admitted, startsAtMs, endsAtMs] = pool;
+      if (stock === null || stock === undefined) return undefined;
       return {
-        stock: Number(fields.stock),
-        admitted: Number(fields.admitted ?? 0),
-        startsAtMs: Number(fields.startsAtMs ?? 0),
-        endsAtMs: Number(fields.endsAtMs ?? 0),
+        stock: Number(stock),
+        admitted: Number(admitted ?? 0) + sum(others.map(Number)),
+        startsAtMs: Number(startsAtMs ?? 0),
+        endsAtMs: Number(endsAtMs ?? 0),
       };
     },
 
     async listHeldClaims(eventId: EventId, userId: UserId): Promise<HeldClaim[]> {
-      const held = await call(`claims of user in event ${eventId}`, () => redis.hGet(gateKeys(eventId).users, userId));
+      const layout = (await layoutFor(eventId)) ?? layoutOf(eventId, 1);
+      const k = layout.shardKeys[layout.homeOf(userId)]!;
+      const held = await call(`claims of user in event ${eventId}`, () => redis.hGet(k.users, userId));
       return held ? parseHeldClaims(held) : [];
     },
 
@@ -254,29 +279,35 @@ export function createGate(redis: GateRedis, options: GateOptions = {}) {
       return { ...rest, held: [...held.values()].flat() };
     },
 
+    /** The claims waiting in the event's outboxes (every shard's). */
     async readOutbox(eventId: EventId): Promise<OutboxContents> {
-      return call(`outbox of event ${eventId}`, () => readOutboxContents(redis, eventId));
+      const layout = (await layoutFor(eventId)) ?? layoutOf(eventId, 1);
+      return call(`outbox of event ${eventId}`, () => readOutboxContents(redis, layout.tags));
     },
 
-    /** The outbox in numbers: its length, the claims waiting for Kafka, and how many of those a relay has read. */
+    /** The outboxes in numbers: their length, the claims waiting for Kafka, and how many of those a relay has read. */
     async readOutboxFigures(eventId: EventId): Promise<OutboxFigures> {
-      return call(`outbox figures of event ${eventId}`, () => readOutboxFigures(redis, eventId));
+      const layout = (await layoutFor(eventId)) ?? layoutOf(eventId, 1);
+      return call(`outbox figures of event ${eventId}`, () => readOutboxFigures(redis, layout.tags));
     },
 
-    /** Puts a held claim back in the outbox; returns false when the user no longer holds it. */
+    /** Puts a held claim back in its shard's outbox; returns false when the user no longer holds it. */
     async redriveClaim(claim: { eventId: EventId; userId: UserId; claimId: string }): Promise<boolean> {
-      const k = gateKeys(claim.eventId);
+      const layout = (await layoutFor(claim.eventId)) ?? layoutOf(claim.eventId, 1);
+      const shard = layout.homeOf(claim.userId);
+      const k = layout.shardKeys[shard]!;
       const reply = await call(`redrive-claim for claim ${claim.claimId}`, async () => {
-        // The relay drains the outboxes of listed events: listed before the claim is in the outbox.
-        await redis.sAdd(activeEventsKey, claim.eventId);
+        // The relay drains the outboxes on its list: listed before the claim is in the outbox.
+        await redis.sAdd(activeEventsKey, layout.tags[shard]!);
         return redis.redriveClaim([k.users, k.outbox], [claim.userId, claim.claimId]);
       });
       return reply === 1;
     },
 
-    /** Puts the event (back) on the relay's list, whose outboxes the relays drain. */
-    async listEvent(eventId: EventId): Promise<void> {
-      await call(`the listing of event ${eventId}`, () => redis.sAdd(activeEventsKey, eventId));
+    /** Puts the event's outboxes (back) on the relays' list. */
+    async listEvent(event: Pick<EventDefinition, 'id' | 'shards'>): Promise<void> {
+      const { tags } = layoutOf(event.id, event.shards);
+      await call(`the listing of event ${event.id}`, () => redis.sAdd(activeEventsKey, [...tags]));
     },
 
     /**
@@ -301,9 +332,19 @@ export function createGate(redis: GateRedis, options: GateOptions = {}) {
      * Tells every API process of a close or a restock, for its verdict cache (see subscribeGateChanges).
      * Call it after the change: the notice carries the event's generation read then. Returns the notice.
      */
-    async publishChange(notice: GateNotice): Promise<GateChange> {
-      return call(`the ${notice.kind} notice for event ${notice.eventId}`, () => publishGateChange(redis, notice));
+    publishChange,
+
+    /** The masters of the cluster (1 on a single Redis): what an event's `shards: "auto"` becomes. */
+    async countMasters(): Promise<number> {
+      return isCluster(redis) ? redis.masters.length : 1;
     },
+
+    /** Forgets what this process learnt of these events' layout (tests and the benchmark delete events). */
+    forget(eventIds: EventId[]): void {
+      for (const eventId of eventIds) shardCounts.delete(eventId);
+    },
+
+    layoutFor,
 
     async ping(): Promise<void> {
       await call('PING', () => redis.ping());

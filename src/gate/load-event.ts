@@ -4,7 +4,9 @@ import type { EventId, IssuedTickets, UserId } from '../claim.ts';
 import { AppError } from '../errors.ts';
 import { callGate } from './gate-call.ts';
 import { formatHeldClaim, type HeldClaim } from './held-claims.ts';
-import { activeEventsKey, gateKeys, stagingKeys } from './keys.ts';
+import { layoutOf, type EventLayout } from './event-layout.ts';
+import { countHeldClaims } from './held-claims-count.ts';
+import { activeEventsKey, stagingKeys } from './keys.ts';
 import type { GateRedis } from './redis.ts';
 import { TicketSet } from './ticket-set.ts';
 
@@ -26,11 +28,12 @@ export const ticketsOf =
     if (page.length > 0) await onPage(page);
   };
 
-/** What the gate enforces of an event: its numbers and its window (gate.ts's windowOf). */
+/** What the gate enforces of an event: its numbers, its window (gate.ts's windowOf), and its shards. */
 export interface GateEvent {
   id: EventId;
   stock: number;
   perUserLimit: number;
+  shards: number;
   startsAtMs: number;
   /** 0 when the event has no end. */
   endsAtMs: number;
@@ -68,15 +71,22 @@ function* userChunks(page: UserTicket[], size: number): Generator<string[]> {
   if (chunk.length > 0) yield chunk;
 }
 
+/** The shards (their indexes) whose event hash the gate does not hold: shard 0's is the pool. */
+async function missingShards(redis: GateRedis, layout: EventLayout, what: string): Promise<number[]> {
+  const present = await callGate(what, () => Promise.all(layout.shardKeys.map((k) => redis.hExists(k.event, 'stock'))));
+  return present.flatMap((isThere, shard) => (isThere === 1 ? [] : [shard]));
+}
+
 /**
  * Loads an event into the gate unless it holds it already; returns whether this call loaded it.
  *
- * Listed first: the event joins the relay's list before anything makes it admit (in a cluster the list
- * and the event live on different nodes, so no one script can do both). Then one process of the whole
- * deployment loads it (the load lease); the others wait until it is loaded. The loader stages the users
- * and the free tickets (every ticket up to the highest held that no claim holds) in chunks, under keys
- * of its own, while the event does not admit yet; its last, small call renames them into place and
- * creates the event hash. A loader that lost its lease, or whose keys expired, loads nothing.
+ * Listed first: the event's outboxes join the relays' list before anything makes it admit (in a cluster
+ * the list and the event live on different nodes, so no one script can do both). Then one process of the
+ * whole deployment loads it (the load lease); the others wait until it is loaded. The loader stages each
+ * missing shard's users and, when the pool is missing, the free tickets (every ticket up to the highest
+ * held that no claim holds) in chunks, under keys of its own, while the event does not admit yet; a last,
+ * small call per shard renames them into place and creates its event hash, the pool's last. A loader
+ * that lost its lease, or whose keys expired, loads nothing.
  */
 export async function loadEvent(
   redis: GateRedis,
@@ -84,15 +94,22 @@ export async function loadEvent(
   tickets: TicketSource,
   options: LoadOptions,
 ): Promise<boolean> {
-  const k = gateKeys(event.id);
+  const layout = layoutOf(event.id, event.shards);
   const what = `the load of event ${event.id}`;
-  await callGate(what, () => redis.sAdd(activeEventsKey, event.id));
+  await callGate(what, () => redis.sAdd(activeEventsKey, [...layout.tags]));
   const deadline = Date.now() + options.waitMs;
   for (;;) {
-    if ((await callGate(what, () => redis.hExists(k.event, 'stock'))) === 1) return false;
+    const missing = await missingShards(redis, layout, what);
+    if (missing.length === 0) return false;
     const loaderId = randomBytes(9).toString('base64url');
-    if ((await callGate(what, () => redis.takeLease([k.loading], [loaderId, options.leaseMs]))) === 1) {
-      const outcome = await loadAs(redis, event, tickets, loaderId, options);
+    if ((await callGate(what, () => redis.takeLease([layout.pool.loading], [loaderId, options.leaseMs]))) === 1) {
+      // Another loader may have finished between the look and the lease: look again, holding it.
+      const stillMissing = await missingShards(redis, layout, what);
+      if (stillMissing.length === 0) {
+        await callGate(what, () => redis.dropLease([layout.pool.loading], [loaderId]));
+        return false;
+      }
+      const outcome = await loadAs(redis, event, layout, stillMissing, tickets, loaderId, options);
       if (outcome !== 'lost') return outcome === 'seeded';
     }
     if (Date.now() > deadline) {
@@ -106,20 +123,58 @@ export async function loadEvent(
   }
 }
 
+/** What a load knows of one missing shard while it stages it. */
+interface StagedShard {
+  shard: number;
+  users: number;
+  admitted: number;
+}
+
+/**
+ * A shard that survived a loss of the pool keeps its users (claims the database may not hold yet), and
+ * its lease is taken back with the load's epoch: the new pool counts those tickets free, and a grant of the
+ * old pool still in flight is refused. Returns the epoch the reloaded event starts with.
+ */
+async function takeOverSurvivors(
+  redis: GateRedis,
+  layout: EventLayout,
+  survivors: number[],
+  held: TicketSet,
+  what: string,
+): Promise<{ epoch: number; highest: number }> {
+  const epochs = await callGate(what, () =>
+    Promise.all(survivors.map((shard) => redis.hGet(layout.shardKeys[shard]!.event, 'epoch'))),
+  );
+  const epoch = Math.max(Date.now(), ...epochs.map((e) => Number(e ?? 0) + 1));
+  let highest = 0;
+  for (const shard of survivors) {
+    const k = layout.shardKeys[shard]!;
+    await callGate(what, () => redis.surrenderLease([k.event, k.lease], [epoch]));
+    const counted = await callGate(what, () => countHeldClaims(redis, k.users, held));
+    highest = Math.max(highest, counted.highest);
+  }
+  return { epoch, highest };
+}
+
 async function loadAs(
   redis: GateRedis,
   event: GateEvent,
+  layout: EventLayout,
+  missing: number[],
   tickets: TicketSource,
   loaderId: string,
   { chunkSize, leaseMs }: LoadOptions,
 ): Promise<'seeded' | 'loaded' | 'lost'> {
-  const k = gateKeys(event.id);
-  const staged = stagingKeys(event.id, loaderId);
   const what = `the load of event ${event.id}`;
-  const stage = async (users: string[], free: number[]): Promise<number> => {
+  const isPoolMissing = missing.includes(0);
+  const staged = new Map<number, StagedShard>(missing.map((shard) => [shard, { shard, users: 0, admitted: 0 }]));
+  const stagingOf = (shard: number) => stagingKeys(layout.tags[shard]!, loaderId);
+  const stage = async (shard: number, users: string[], free: number[]): Promise<number> => {
+    const k = layout.shardKeys[shard]!;
+    const keys = stagingOf(shard);
     const reply = await callGate(what, () =>
       redis.stageEvent(
-        [k.event, k.loading, staged.users, staged.free],
+        [k.event, k.loading, keys.users, keys.free],
         [loaderId, leaseMs, users.length / 2, ...users, ...free],
       ),
     );
@@ -127,35 +182,60 @@ async function loadAs(
   };
   const abandon = () =>
     callGate(what, async () => {
-      await redis.del([staged.users, staged.free]);
-      await redis.dropLease([k.loading], [loaderId]);
+      for (const shard of missing) {
+        const keys = stagingOf(shard);
+        await redis.del([keys.users, keys.free]);
+        await redis.dropLease([layout.shardKeys[shard]!.loading], [loaderId]);
+      }
     });
 
-  let users = 0;
-  let admitted = 0;
-  let highest = 0;
-  let isMine = true;
-  const held = new TicketSet();
   try {
+    // Shard 0's load lease is taken already; every other missing shard's too, or another loader is at work.
+    for (const shard of missing.filter((s) => s !== 0)) {
+      const k = layout.shardKeys[shard]!;
+      if ((await callGate(what, () => redis.takeLease([k.loading], [loaderId, leaseMs]))) !== 1) {
+        await abandon();
+        return 'lost';
+      }
+    }
+    const held = new TicketSet();
+    const survivors = layout.shardKeys.map((_, shard) => shard).filter((shard) => !missing.includes(shard));
+    let epoch: number;
+    let highest = 0;
+    if (isPoolMissing) {
+      // Shard 0's lease went with the pool, or is a leftover: the load counts its tickets free.
+      await callGate(what, () => redis.del(layout.pool.lease));
+      ({ epoch, highest } = await takeOverSurvivors(redis, layout, survivors, held, what));
+    } else {
+      epoch = Number((await callGate(what, () => redis.hGet(layout.pool.event, 'epoch'))) ?? 0);
+    }
+    let isMine = true;
     await tickets(async (page) => {
+      const byShard = new Map<number, UserTicket[]>();
       for (const ticket of page) {
         held.add(ticket.seq);
         highest = Math.max(highest, ticket.seq);
+        const shard = layout.homeOf(ticket.userId);
+        const into = staged.get(shard);
+        if (!into) continue;
+        into.admitted++;
+        byShard.set(shard, [...(byShard.get(shard) ?? []), ticket]);
       }
-      admitted += page.length;
-      for (const chunk of userChunks(page, chunkSize)) {
-        const created = await stage(chunk, []);
-        if (created < 0) {
-          isMine = false;
-          return false;
+      for (const [shard, shardPage] of byShard) {
+        for (const chunk of userChunks(shardPage, chunkSize)) {
+          const created = await stage(shard, chunk, []);
+          if (created < 0) {
+            isMine = false;
+            return false;
+          }
+          staged.get(shard)!.users += created;
         }
-        users += created;
       }
       return true;
     });
     let free = 0;
-    for (const chunk of isMine ? held.missing(Math.min(highest, event.stock), 2 * chunkSize) : []) {
-      if ((await stage([], chunk)) < 0) {
+    for (const chunk of isMine && isPoolMissing ? held.missing(Math.min(highest, event.stock), 2 * chunkSize) : []) {
+      if ((await stage(0, [], chunk)) < 0) {
         isMine = false;
         break;
       }
@@ -165,13 +245,36 @@ async function loadAs(
       await abandon();
       return 'lost';
     }
-    const reply = await callGate(what, () =>
-      redis.seedEvent(
-        [k.event, k.users, k.returned, k.loading, staged.users, staged.free],
-        [loaderId, event.stock, event.perUserLimit, event.startsAtMs, event.endsAtMs, highest, admitted, users, free],
-      ),
-    );
-    return reply === 1 ? 'seeded' : reply === 0 ? 'loaded' : 'lost';
+    // The pool last: the other shards cannot admit before it is there to lease from.
+    const order = [...missing.filter((s) => s !== 0), ...(isPoolMissing ? [0] : [])];
+    let outcome: 'seeded' | 'loaded' | 'lost' = 'loaded';
+    for (const shard of order) {
+      const k = layout.shardKeys[shard]!;
+      const keys = stagingOf(shard);
+      const { users, admitted } = staged.get(shard)!;
+      const isPool = shard === 0;
+      const reply = await callGate(what, () =>
+        redis.seedEvent(
+          [k.event, k.users, isPool ? k.returned : k.lease, k.loading, keys.users, keys.free],
+          [
+            loaderId,
+            event.stock,
+            event.perUserLimit,
+            event.startsAtMs,
+            event.endsAtMs,
+            isPool ? highest : 0,
+            admitted,
+            users,
+            isPool ? free : 0,
+            isPool ? event.shards : '',
+            epoch,
+          ],
+        ),
+      );
+      if (reply === -1) outcome = 'lost';
+      else if (reply === 1 && outcome !== 'lost') outcome = 'seeded';
+    }
+    return outcome;
   } catch (error) {
     await abandon().catch(() => undefined);
     throw error;

@@ -1,7 +1,9 @@
 import type { EventId } from '../claim.ts';
 import { subscribeGateChanges } from './gate-changes.ts';
-import { createGate, type Gate } from './gate.ts';
-import { activeEventsKey, gateKeys } from './keys.ts';
+import { createGate, type Gate, type GateOptions } from './gate.ts';
+import type { ReplicaWaitOptions } from './replica-wait.ts';
+import { layoutOf } from './event-layout.ts';
+import { activeEventsKey } from './keys.ts';
 import { createOutboxConsumer, type OutboxConsumer, type OutboxConsumerOptions } from './outbox.ts';
 import { connectRedis, createRedis, type GateRedis, type RedisOptions } from './redis.ts';
 import type { VerdictCache } from './verdict-cache.ts';
@@ -21,15 +23,20 @@ export type GateHandle = Gate & {
 };
 
 /** A handle on a connected client, for tests that also look at Redis itself. */
-export function createGateHandle(redis: GateRedis): GateHandle {
+export function createGateHandle(redis: GateRedis, options: GateOptions = {}): GateHandle {
+  const gate = createGate(redis, options);
   return {
-    ...createGate(redis),
+    ...gate,
     createOutboxConsumer: (options) => createOutboxConsumer(redis, options),
     subscribeChanges: (cache, onError) => subscribeGateChanges(redis, cache, onError),
     async deleteEvents(eventIds) {
-      // One event at a time: an event's keys share a cluster slot, different events may not.
-      for (const eventId of eventIds) await redis.del(Object.values(gateKeys(eventId)));
-      if (eventIds.length > 0) await redis.sRem(activeEventsKey, eventIds);
+      for (const eventId of eventIds) {
+        const layout = (await gate.layoutFor(eventId)) ?? layoutOf(eventId, 1);
+        // One shard at a time: a shard's keys share a cluster slot, different shards may not.
+        for (const keys of layout.shardKeys) await redis.del(Object.values(keys));
+        await redis.sRem(activeEventsKey, [...layout.tags]);
+      }
+      gate.forget(eventIds);
     },
     async close() {
       if (redis.isOpen) await redis.close();
@@ -39,6 +46,9 @@ export function createGateHandle(redis: GateRedis): GateHandle {
 }
 
 /** Connects to Redis (a single node, or a cluster when `clusterNodes` is set); `onError` hears reconnects. */
-export async function openGate(options: RedisOptions, onError: (error: unknown) => void): Promise<GateHandle> {
-  return createGateHandle(await connectRedis(createRedis(options), onError));
+export async function openGate(
+  options: RedisOptions & { replicaWait?: ReplicaWaitOptions | undefined },
+  onError: (error: unknown) => void,
+): Promise<GateHandle> {
+  return createGateHandle(await connectRedis(createRedis(options), onError), { replicaWait: options.replicaWait });
 }

@@ -6,6 +6,8 @@ const readLua = (file: string) => readFileSync(join(import.meta.dirname, file), 
 
 /** held-claims.lua's functions, put before each script that reads or writes a user's held claims. */
 const heldClaimsLua = readLua('held-claims.lua');
+/** ticket-ranges.lua's functions, put before each script that takes tickets from the pool or a lease. */
+const ticketRangesLua = readLua('ticket-ranges.lua');
 
 const luaScript = (file: string, keys: number, prelude = '') =>
   defineScript({
@@ -20,7 +22,10 @@ const luaScript = (file: string, keys: number, prelude = '') =>
 
 /** Loaded once and called by SHA; node-redis falls back to EVAL (which caches the script) on NOSCRIPT. */
 const gateScripts = {
-  admitClaim: luaScript('admit-claim.lua', 5, heldClaimsLua),
+  admitClaim: luaScript('admit-claim.lua', 6, heldClaimsLua + ticketRangesLua),
+  leaseTickets: luaScript('lease-tickets.lua', 2, ticketRangesLua),
+  surrenderLease: luaScript('surrender-lease.lua', 2),
+  giveBack: luaScript('give-back.lua', 2),
   stageEvent: luaScript('stage-event.lua', 4),
   seedEvent: luaScript('seed-event.lua', 6),
   endEvent: luaScript('end-event.lua', 1),

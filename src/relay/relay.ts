@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { AdmittedClaim, EventId } from '../claim.ts';
+import type { AdmittedClaim } from '../claim.ts';
 import type { Metrics } from '../metrics.ts';
 import { retryUntil, runLoop, createStoppable } from '../runtime/run-loop.ts';
 import type { ClaimProducer } from './claim-producer.ts';
-import type { OutboxConsumer, OutboxEntry } from '../gate/outbox.ts';
+import type { OutboxConsumer, OutboxEntry, OutboxName } from '../gate/outbox.ts';
 
 export interface RelayOptions {
   /** Entries read per event and call; a full batch means more may wait. */
@@ -37,37 +37,36 @@ const summaryEveryMs = 10_000;
 export function createRelay({ reader, producer, log, metrics }: RelayDeps, options: RelayOptions) {
   const { batchSize, eventsRefreshMs = 1000, idlePollMs = 20, takeOverEveryMs = 1000 } = options;
   const lifecycle = createStoppable(() => loop());
-  let events: EventId[] = [];
-  let eventsReadAt = -Infinity;
+  let outboxes: OutboxName[] = [];
+  let outboxesReadAt = -Infinity;
   let takenOverAt = -Infinity;
-  const busyAt = new Map<EventId, number>();
+  const busyAt = new Map<OutboxName, number>();
 
-  async function readEntries(): Promise<Array<[EventId, OutboxEntry[]]>> {
+  async function readEntries(): Promise<Array<[OutboxName, OutboxEntry[]]>> {
     const now = Date.now();
-    const refresh = now - eventsReadAt >= eventsRefreshMs;
+    const refresh = now - outboxesReadAt >= eventsRefreshMs;
     if (refresh) {
-      events = await reader.listEvents();
-      eventsReadAt = now;
-      for (const eventId of busyAt.keys()) if (!events.includes(eventId)) busyAt.delete(eventId);
+      outboxes = await reader.listOutboxes();
+      outboxesReadAt = now;
+      for (const outbox of busyAt.keys()) if (!outboxes.includes(outbox)) busyAt.delete(outbox);
     }
     const takeOver = now - takenOverAt >= takeOverEveryMs;
     if (takeOver) takenOverAt = now;
-    // Ended events stay listed; polling only busy ones on every cycle keeps an idle relay cheap.
-    const polled = refresh || takeOver ? events : events.filter((e) => now - (busyAt.get(e) ?? -Infinity) < busyForMs);
+    // Ended events' outboxes stay listed; polling only busy ones on every cycle keeps an idle relay cheap.
+    const polled =
+      refresh || takeOver ? outboxes : outboxes.filter((o) => now - (busyAt.get(o) ?? -Infinity) < busyForMs);
     // A take-over cycle reads new entries too: refresh cycles may all be take-over cycles, and an event
-    // that only refresh cycles poll would otherwise never have its new entries read.
-    const readOutbox = async (eventId: EventId) =>
-      takeOver ? [...(await reader.claimStale(eventId)), ...(await reader.readNew(eventId))] : reader.readNew(eventId);
-    const results = await Promise.allSettled(
-      polled.map(async (eventId) => [eventId, await readOutbox(eventId)] as const),
-    );
-    const read: Array<[EventId, OutboxEntry[]]> = [];
+    // outbox that only refresh cycles poll would otherwise never have its new entries read.
+    const readOutbox = async (outbox: OutboxName) =>
+      takeOver ? [...(await reader.claimStale(outbox)), ...(await reader.readNew(outbox))] : reader.readNew(outbox);
+    const results = await Promise.allSettled(polled.map(async (outbox) => [outbox, await readOutbox(outbox)] as const));
+    const read: Array<[OutboxName, OutboxEntry[]]> = [];
     for (const [i, result] of results.entries()) {
       if (result.status === 'fulfilled') read.push([...result.value]);
-      else log.warn({ err: result.reason, eventId: polled[i] }, 'relay: reading an outbox failed; will retry');
+      else log.warn({ err: result.reason, outbox: polled[i] }, 'relay: reading an outbox failed; will retry');
     }
     if (read.length === 0 && results.length > 0) throw (results[0] as PromiseRejectedResult).reason;
-    for (const [eventId, entries] of read) if (entries.length > 0) busyAt.set(eventId, now);
+    for (const [outbox, entries] of read) if (entries.length > 0) busyAt.set(outbox, now);
     // A full batch of stale entries means more may wait: take them over on the next cycle too.
     if (takeOver && read.some(([, entries]) => entries.length >= batchSize)) takenOverAt = -Infinity;
     return read.filter(([, entries]) => entries.length > 0);
@@ -91,9 +90,9 @@ export function createRelay({ reader, producer, log, metrics }: RelayDeps, optio
     metrics.relayBacklog.set(claims.length);
     if (!(await publishUntilAcknowledged(claims))) return 0;
     await Promise.all(
-      read.map(([eventId, entries]) =>
+      read.map(([outbox, entries]) =>
         reader.acknowledge(
-          eventId,
+          outbox,
           entries.map((e) => e.id),
         ),
       ),

@@ -105,7 +105,7 @@ export function startDriftWatch(
         const rules = { nowMs, graceMs: driftWatchGraceMs, stuckAfterMs: defaultStuckAfterMs };
         const drift = await measureEventDrift({ store, gate }, event, rules);
         if (drift.needsListing && !drift.isListed) {
-          await gate.listEvent(event.id);
+          await gate.listEvent(event);
           pass.listed.push(event.id);
         }
         sizes.set(event.id, driftSize(drift));

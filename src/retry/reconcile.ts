@@ -113,7 +113,7 @@ async function repairEvent(
   drift: EventDrift,
 ): Promise<NonNullable<EventReconciliation['repair']>> {
   // Listed first (a recount lists it too): claims the recount or a re-drive puts in the outbox are read.
-  if (drift.needsListing) await deps.gate.listEvent(event.id);
+  if (drift.needsListing) await deps.gate.listEvent(event);
   const recounted = drift.needsRecount
     ? await deps.gate.repairEvent(event, { hold: drift.unknownToGate, drop: drift.deadHeld })
     : undefined;

@@ -24,7 +24,12 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
 
 export function connectGate(config: Config, log: Logger): Promise<GateHandle> {
   let lastRedisError = '';
-  const options = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES, password: config.REDIS_PASSWORD };
+  const options = {
+    url: config.REDIS_URL,
+    clusterNodes: config.REDIS_CLUSTER_NODES,
+    password: config.REDIS_PASSWORD,
+    replicaWait: { replicas: config.REDIS_WAIT_REPLICAS, timeoutMs: config.REDIS_WAIT_TIMEOUT_MS },
+  };
   return openGate(options, (error) => {
     // A reconnect loop repeats its error many times a second; say it once per change.
     const message = error instanceof Error ? error.message : String(error);

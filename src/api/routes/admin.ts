@@ -1,3 +1,4 @@
+import { maxShards } from '../../gate/gate.ts';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { EVENT_ID_PATTERN, type EventDefinition } from '../../claim.ts';
@@ -23,6 +24,8 @@ export interface CreateEventBody {
   name: string;
   stock: number;
   perUserLimit?: number;
+  /** Gate shards: 1..256, or 'auto' (one per Redis Cluster master, 1 on a single Redis). */
+  shards?: number | 'auto';
   startsAt?: string;
   endsAt?: string;
 }
@@ -37,6 +40,7 @@ const createEventSchema = {
       name: { type: 'string', minLength: 1, maxLength: 200 },
       stock: { type: 'integer', minimum: 1, maximum: 100_000_000 },
       perUserLimit: { type: 'integer', minimum: 1, maximum: 1000 },
+      shards: { anyOf: [{ type: 'integer', minimum: 1, maximum: maxShards }, { const: 'auto' }] },
       startsAt: { type: 'string', format: 'date-time' },
       endsAt: { type: 'string', format: 'date-time' },
     },
@@ -76,6 +80,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
         name: body.name,
         stock: body.stock,
         perUserLimit: body.perUserLimit ?? 1,
+        shards: body.shards === undefined || body.shards === 'auto' ? await gate.countMasters() : body.shards,
         startsAt,
         endsAt,
       });

@@ -39,13 +39,14 @@ const count = { type: 'integer', minimum: 0 };
 
 const publicEvent = {
   type: 'object',
-  required: ['id', 'name', 'stock', 'remaining', 'perUserLimit', 'startsAt', 'endsAt', 'state'],
+  required: ['id', 'name', 'stock', 'remaining', 'perUserLimit', 'shards', 'startsAt', 'endsAt', 'state'],
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
     stock: { type: 'integer', minimum: 1 },
     remaining: count,
     perUserLimit: { type: 'integer', minimum: 1 },
+    shards: { type: 'integer', minimum: 1, maximum: 256 },
     startsAt: nullableDate,
     endsAt: nullableDate,
     state: { type: 'string', enum: ['upcoming', 'open', 'sold_out', 'ended'] },
