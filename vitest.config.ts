@@ -30,11 +30,11 @@ export default defineConfig({
       },
       {
         test: {
-          // The gate's tests and the claim flows again, on a Redis Cluster: test/fixtures/datastores.ts's
-          // useRedis and usePrivateRedis connect to it. Files that stop their Redis, or need one of their own
-          // (a relay must drain only their outboxes), stay on a single Redis and out of this list.
+          // The gate's tests, the claim flows and the pipeline again, on a Redis Cluster (events spread over
+          // its 3 masters: `shards` auto): test/fixtures/datastores.ts's useRedis and usePrivateRedis, and
+          // pipeline.ts's usePipeline, connect to it. Files that stop their Redis stay on a single Redis.
           name: 'cluster',
-          include: ['src/gate/*.int.test.ts', 'test/claims.e2e.test.ts'],
+          include: ['src/gate/*.int.test.ts', 'test/claims.e2e.test.ts', 'test/pipeline.e2e.test.ts'],
           // A single Redis of its own, with a password; a cluster of its own, whose master it kills.
           exclude: ['src/gate/redis-auth.int.test.ts', 'src/gate/failover.int.test.ts'],
           globalSetup: ['test/global-setup.ts'],

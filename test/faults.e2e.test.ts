@@ -43,7 +43,7 @@ describe('promise 3: when the relay is SIGKILLed mid-drop', () => {
     p.spawn('worker');
     const admitted = admittedOf(await claimAll([p.api], eventId, users(2500)));
     expect(admitted).toHaveLength(2000);
-    const gate = await openGate({ url: p.redisUrl() }, () => undefined);
+    const gate = await openGate(p.redisOptions(), () => undefined);
     const outboxLength = async () => (await gate.readOutboxFigures(eventId)).length;
     try {
       const relay = p.spawn('relay');
@@ -189,7 +189,7 @@ describe('promise 3: when an API process is SIGKILLed mid-drop', () => {
     p.spawn('relay');
     p.spawn('worker');
     const victim = await p.spawnApi();
-    const gate = await openGate({ url: p.redisUrl() }, () => undefined);
+    const gate = await openGate(p.redisOptions(), () => undefined);
     try {
       // Users claim through the victim until it dies; a claim whose answer never came may or may not
       // have been admitted, and is kept apart.
@@ -253,7 +253,7 @@ describe('promise 3: when the retry job is SIGKILLed mid-pass', () => {
 
     // What a worker records when the database refuses a batch for a while: the claims wait in
     // failed_claims, due now, for the retry job.
-    const gate = await openGate({ url: p.redisUrl() }, () => undefined);
+    const gate = await openGate(p.redisOptions(), () => undefined);
     try {
       const consumer = gate.createOutboxConsumer({ consumerName: 'test', batchSize: stock, claimIdleMs: 60_000 });
       const claims = (await consumer.readNew(eventId)).map((entry) => entry.claim);

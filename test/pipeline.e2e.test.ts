@@ -5,7 +5,7 @@ import { createKafkaLag } from '../src/kafka/lag.ts';
 import { createStoreProbe } from '../src/store/store-probe.ts';
 import { testDatabaseUrl } from './fixtures/databases.ts';
 import { claimAll, createEventVia, expectPromisesHold, waitForCoupons } from './fixtures/promises.ts';
-import { dropDatabase, startPrivateRedis, useKafkaTopics } from './fixtures/datastores.ts';
+import { dropDatabase, startPrivateRedis, testClusterNodes, useKafkaTopics } from './fixtures/datastores.ts';
 import { freePort, randomId, waitFor } from './fixtures/basics.ts';
 import { spawnFirstcome, type ApiProcess, type FirstcomeProcess } from './fixtures/processes.ts';
 import { usePipeline } from './fixtures/pipeline.ts';
@@ -71,7 +71,7 @@ describe('promise 3: the only worker stopped with SIGTERM while a batch is in fl
     const admitted = (await claimAll([p.api], eventId, users(stock, stock))).filter((a) => a.status === 202);
     expect(admitted).toHaveLength(stock);
 
-    const gate = await openGate({ url: p.redisUrl() }, () => undefined);
+    const gate = await openGate(p.redisOptions(), () => undefined);
     try {
       await waitFor('the relay to send every claim to Kafka', async () => {
         const { length, pending } = await gate.readOutboxFigures(eventId);
@@ -121,7 +121,8 @@ describe('promise 3: the only worker stopped with SIGTERM while a batch is in fl
   });
 });
 
-describe('firstcome start', () => {
+// Its Redis is a private one in every project: the cluster run would only repeat it.
+describe.skipIf(testClusterNodes() !== undefined)('firstcome start', () => {
   const topics = useKafkaTopics();
   const database = randomId('firstcome_start');
   let redis: Awaited<ReturnType<typeof startPrivateRedis>> | undefined;

@@ -48,6 +48,7 @@ describe('HTTP API', () => {
       stock: 5,
       remaining: 5,
       perUserLimit: 2,
+      shards: 1,
       startsAt: null,
       endsAt: null,
       state: 'open',
@@ -67,6 +68,13 @@ describe('HTTP API', () => {
       failed: 0,
       state: 'open',
     });
+  });
+
+  it('spreads an event over the shards it asks for, and admits exactly its stock', async () => {
+    const id = await createEvent({ stock: 4, shards: 3 });
+    expect((await app.inject({ method: 'GET', url: `/events/${id}` })).json()).toMatchObject({ shards: 3 });
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => claim(id, `s${i}`)));
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([...Array(4).fill(202), ...Array(8).fill(409)]);
   });
 
   /** Everything the gate holds for an event: counters, held claims, returned tickets and the outbox. */
@@ -133,6 +141,9 @@ describe('HTTP API', () => {
     ['a fractional stock', { name: 'x', stock: 1.5 }, 'stock'],
     ['a stock as a string', { name: 'x', stock: '5' }, 'stock'],
     ['a perUserLimit over 1000', { name: 'x', stock: 1, perUserLimit: 1001 }, 'perUserLimit'],
+    ['0 shards', { name: 'x', stock: 1, shards: 0 }, 'shards'],
+    ['257 shards', { name: 'x', stock: 1, shards: 257 }, 'shards'],
+    ['shards neither a number nor auto', { name: 'x', stock: 1, shards: 'many' }, 'shards'],
     ['an id with a space', { id: 'a b', name: 'x', stock: 1 }, 'id'],
     ['an id of 65 characters', { id: 'a'.repeat(65), name: 'x', stock: 1 }, 'id'],
     ['a name of 201 characters', { name: 'n'.repeat(201), stock: 1 }, 'name'],

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts';
+import { callGate } from './gate-call.ts';
 import { nodeClientFor, type GateRedis } from './redis.ts';
 
 /** How many replicas must have an admission before its claim is answered 202, and how long to wait for them. */
@@ -36,7 +37,8 @@ export function createReplicaWait(redis: GateRedis, { replicas, timeoutMs }: Rep
     );
   }
 
-  return async function waitForReplicas(key: string, what: string): Promise<void> {
+  /** The replicas that hold what the connection to `key`'s node wrote so far, with every waiter of this turn. */
+  async function acknowledgedBy(key: string): Promise<number> {
     const node = await nodeClientFor(redis, key);
     let batch = batches.get(node);
     if (!batch) {
@@ -46,7 +48,11 @@ export function createReplicaWait(redis: GateRedis, { replicas, timeoutMs }: Rep
       batch = fresh;
     }
     const joined = batch;
-    const acknowledged = await new Promise<number>((resolve, reject) => joined.waiters.push({ resolve, reject }));
+    return new Promise<number>((resolve, reject) => joined.waiters.push({ resolve, reject }));
+  }
+
+  return async function waitForReplicas(key: string, what: string): Promise<void> {
+    const acknowledged = await callGate(`WAIT after ${what}`, () => acknowledgedBy(key));
     if (acknowledged < replicas) {
       throw new AppError(
         'GATE_UNAVAILABLE',

@@ -10,7 +10,7 @@ export const eventsUsage = `Usage: firstcome events <list|show|create|close> [fl
 
   events list [--json]
   events show ID [--wait] [--json]
-  events create --name NAME --stock N [--per-user-limit N] [--id ID] [--starts-at ISO] [--ends-at ISO] [--json]
+  events create --name NAME --stock N [--per-user-limit N] [--shards N|auto] [--id ID] [--starts-at ISO] [--ends-at ISO] [--json]
   events close ID [--wait] [--json]
 
   --wait   after showing or closing, wait (with a progress bar) until every admitted claim is a coupon
@@ -45,6 +45,7 @@ const describeEvent = (e: AdminEventView) =>
     ['state', e.state],
     ['stock', e.stock],
     ['per user', e.perUserLimit],
+    ['shards', e.shards],
     ['starts', e.startsAt ?? 'at once'],
     ['ends', e.endsAt ?? 'no end set'],
     ['closed', e.closedAt],
@@ -99,6 +100,7 @@ async function events(config: Config, args: string[], output: Output): Promise<v
     name: { type: 'string' },
     stock: { type: 'string' },
     'per-user-limit': { type: 'string' },
+    shards: { type: 'string' },
     id: { type: 'string' },
     'starts-at': { type: 'string' },
     'ends-at': { type: 'string' },
@@ -133,11 +135,13 @@ async function events(config: Config, args: string[], output: Output): Promise<v
       const stock = positiveInteger('events', 'stock', values.stock);
       if (!values.name || stock === undefined) throw usageError('events', 'create: --name and --stock are required');
       const perUserLimit = positiveInteger('events', 'per-user-limit', values['per-user-limit']);
+      const shards = values.shards === 'auto' ? 'auto' : positiveInteger('events', 'shards', values.shards);
       print(
         await api.createEvent({
           name: values.name,
           stock,
           ...(perUserLimit === undefined ? {} : { perUserLimit }),
+          ...(shards === undefined ? {} : { shards }),
           ...(values.id === undefined ? {} : { id: values.id }),
           ...(values['starts-at'] === undefined ? {} : { startsAt: values['starts-at'] }),
           ...(values['ends-at'] === undefined ? {} : { endsAt: values['ends-at'] }),
