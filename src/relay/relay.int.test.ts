@@ -55,7 +55,15 @@ describe('relay', () => {
   /** An open event in the gate with `count` admitted claims waiting in its outbox. */
   async function admitClaims(count: number) {
     const eventId = randomId('ev');
-    const event = { id: eventId, name: 'relay', stock: count, perUserLimit: 1, shards: 1, startsAt: null, endsAt: null };
+    const event = {
+      id: eventId,
+      name: 'relay',
+      stock: count,
+      perUserLimit: 1,
+      shards: 1,
+      startsAt: null,
+      endsAt: null,
+    };
     await gate.loadEvent({ ...event, closedAt: null, createdAt: new Date() });
     const claimIds = Array.from({ length: count }, () => randomId('c'));
     await Promise.all(claimIds.map((claimId, i) => gate.admitClaim({ eventId, userId: `u${i}`, claimId })));
