@@ -59,7 +59,19 @@ export function createProxyTrust(options: ProxyTrustOptions): (request: AuthRequ
     };
   }
   const trusted = parseTrustedProxies(options.trustedProxies ?? defaultTrustedProxies);
-  return (request) => isListed(trusted, request.socket.remoteAddress);
+  // A connection's peer never changes, and a keep-alive connection carries thousands of claims: the
+  // look-up (isIP, a call into the BlockList's C++ and a regex) is paid once per connection, not per claim.
+  const verdictOfSocket = new WeakMap<AuthRequest['socket'], boolean>();
+  return (request) => {
+    const { socket } = request;
+    const known = verdictOfSocket.get(socket);
+    if (known !== undefined) return known;
+    const address = socket.remoteAddress;
+    const isTrusted = isListed(trusted, address);
+    // A closed socket has no address to judge, and must not decide for a later look.
+    if (address !== undefined) verdictOfSocket.set(socket, isTrusted);
+    return isTrusted;
+  };
 }
 
 /**
@@ -68,12 +80,18 @@ export function createProxyTrust(options: ProxyTrustOptions): (request: AuthRequ
  */
 export function readIdentityHeader(request: AuthRequest, name: string): string | undefined {
   const raw = request.raw.rawHeaders;
-  const values: string[] = [];
+  let count = 0;
+  let value: string | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (raw[i]?.toLowerCase() === name) values.push(raw[i + 1] ?? '');
+    const field = raw[i];
+    // Names of another length cannot match, so only a same-length name is lower-cased: lower-casing
+    // every name made a new string per header on every claim.
+    if (field?.length !== name.length || (field !== name && field.toLowerCase() !== name)) continue;
+    count += 1;
+    value ??= raw[i + 1] ?? '';
   }
-  if (values.length > 1) {
-    throw new AppError('INVALID_REQUEST', `${name}: must be sent once, not ${values.length} times`);
+  if (count > 1) {
+    throw new AppError('INVALID_REQUEST', `${name}: must be sent once, not ${count} times`);
   }
-  return values[0];
+  return value;
 }

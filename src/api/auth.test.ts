@@ -173,6 +173,28 @@ describe('userOf with AUTH_MODE=trusted-header', () => {
     }
   });
 
+  it('refuses the identity header sent twice among names of its length; an empty one names no user', async () => {
+    const twice = ['x-trace-1', 'a', 'X-USER-ID', 'alice', 'x-trace-2', 'b', 'x-user-id', 'mallory'];
+    await expect(headerAuth().userOf(requestOf(twice))).rejects.toMatchObject(invalidRequest('x-user-id'));
+    await expect(headerAuth().userOf(requestOf(['x-user-ix', 'alice', 'x-user-id', 'bob']))).resolves.toBe('bob');
+    await expect(headerAuth().userOf(requestOf(['x-user-id', '']))).rejects.toMatchObject(unauthenticated);
+  });
+
+  it('judges a connection once, by its peer, and every request on it alike', async () => {
+    const auth = headerAuth();
+    const socket = { remoteAddress: '10.0.0.5' as string | undefined };
+    const onSocket = (userId: string) => ({ ...requestOf(['x-user-id', userId]), socket });
+    await expect(auth.userOf(onSocket('alice'))).rejects.toMatchObject(unauthenticated);
+    await expect(auth.userOf(onSocket('bob'))).rejects.toMatchObject(unauthenticated);
+    // A socket seen without an address (closed) is refused, and decides nothing for the next look.
+    const closing = { remoteAddress: undefined as string | undefined };
+    await expect(auth.userOf({ ...requestOf(['x-user-id', 'alice']), socket: closing })).rejects.toMatchObject(
+      unauthenticated,
+    );
+    closing.remoteAddress = '127.0.0.1';
+    await expect(auth.userOf({ ...requestOf(['x-user-id', 'alice']), socket: closing })).resolves.toBe('alice');
+  });
+
   it('refuses a header user id with a control character as 400 naming the header', async () => {
     for (const userId of ['al\tice', 'al\u0085ice', 'al\u007fice']) {
       await expect(headerAuth().userOf(requestOf(['x-user-id', userId]))).rejects.toMatchObject(
