@@ -1,40 +1,23 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventDefinition } from '../claim.ts';
 import { AppError } from '../errors.ts';
-import { randomId, repoRoot, waitFor } from '../../test/fixtures/basics.ts';
+import { randomId, waitFor } from '../../test/fixtures/basics.ts';
+import { usePrivateCluster } from '../../test/fixtures/datastores.ts';
 import { layoutOf } from './event-layout.ts';
 import { type Admission, createGate } from './gate.ts';
 import { connectRedis, createRedis, type GateRedis, nodeClientFor } from './redis.ts';
 
-const run = promisify(execFile);
-
-/** A Redis Cluster of this file's own (a master dies here), on ports no other test uses. */
-const firstPort = 7100;
-const clusterScript = join(repoRoot, 'scripts/local-redis-cluster');
-
 describe('a master fails over mid-drop (REDIS_WAIT_REPLICAS=1)', () => {
-  let dataDir = '';
+  // A master dies here: a cluster of the file's own.
+  const cluster = usePrivateCluster(7100);
   let redis: GateRedis | undefined;
-  const env = () => ({ ...process.env, REDIS_CLUSTER_PORT: String(firstPort), REDIS_CLUSTER_DATA_DIR: dataDir });
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'firstcome-failover-'));
-    await run(clusterScript, ['start'], { env: env() });
-    const nodes = Array.from({ length: 6 }, (_, i) => `127.0.0.1:${firstPort + i}`);
-    redis = await connectRedis(createRedis({ url: '', clusterNodes: nodes }), () => undefined);
-  }, 120_000);
+    redis = await connectRedis(createRedis(cluster.options), () => undefined);
+  });
 
-  afterAll(async () => {
+  afterAll(() => {
     redis?.destroy();
-    if (dataDir) {
-      await run(clusterScript, ['stop', '--purge'], { env: env() }).catch(() => undefined);
-      await rm(dataDir, { recursive: true, force: true });
-    }
   });
 
   it('answers 503 while the replica takes over, never a 202 it then forgets, and never a ticket twice', async () => {
@@ -85,7 +68,7 @@ describe('a master fails over mid-drop (REDIS_WAIT_REPLICAS=1)', () => {
       await waitFor('503s while the master is gone', () => unavailable > 0);
       // The replica is promoted, but with no replica of its own it cannot confirm an admission: the shard
       // answers 503 until the old master is back, as the new master's replica.
-      await run(clusterScript, ['start'], { env: env() });
+      await cluster.restart();
       await waitFor(
         'admissions on the failed-over shard',
         () => admitted.slice(before).some(({ userId }) => layout.homeOf(userId) === 1),
