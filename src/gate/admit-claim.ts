@@ -75,6 +75,10 @@ export function createClaimAdmission(
   waitForReplicas?: (key: string, what: string) => Promise<void>,
 ) {
   const what = (eventId: EventId) => `admit-claim for event ${eventId}`;
+  // One lease at a time per shard and process: the claims that find the lease empty meanwhile wait for it,
+  // rather than each leasing a run of its own (a burst would lease the whole stock in its first round trip).
+  // A lease that found the event sold out tells its waiters so (a verdict as fresh as the memory's).
+  const refills = new Map<string, Promise<Admission | undefined>>();
 
   /** Takes every leasing shard's lease back into the pool, with the sweep's epoch. */
   async function sweep(layout: EventLayout, epoch: number): Promise<void> {
@@ -127,30 +131,65 @@ export function createClaimAdmission(
       keyedClaimTtl.withoutEndMs,
     ];
     let grant: Grant | undefined;
-    for (let step = 0; step < maxSteps; step++) {
-      const grantArgs = grant ? [grant.epoch, grant.lo, grant.hi] : ['', '', ''];
-      const reply = await callGate(what(claim.eventId), () => redis.admitClaim(keys, [...args, ...grantArgs]));
-      const kind = Array.isArray(reply) ? (reply as unknown[])[0] : undefined;
-      if (kind === 'NEED_TICKETS') {
-        const leased = await lease(layout);
-        if (leased === 'swept') continue;
-        if ('kind' in leased) return leased;
-        grant = leased;
-        continue;
+    let endRefill: ((outcome?: Admission) => void) | undefined;
+    const finishRefill = (outcome?: Admission) => {
+      endRefill?.(outcome);
+      endRefill = undefined;
+    };
+    try {
+      // Waiting for another claim's lease is no step of this one's: each wait ends another claim's step.
+      for (let step = 0; step < maxSteps;) {
+        const grantArgs = grant ? [grant.epoch, grant.lo, grant.hi] : ['', '', ''];
+        const reply = await callGate(what(claim.eventId), () => redis.admitClaim(keys, [...args, ...grantArgs]));
+        // The grant is in the lease now (or given back below): the claims waiting for it may look.
+        if (grant) finishRefill();
+        const kind = Array.isArray(reply) ? (reply as unknown[])[0] : undefined;
+        if (kind === 'NEED_TICKETS') {
+          const pending = refills.get(k.lease);
+          if (pending) {
+            const outcome = await pending;
+            if (outcome?.kind === 'SOLD_OUT') return outcome;
+            continue;
+          }
+          step++;
+          refills.set(
+            k.lease,
+            new Promise<Admission | undefined>((resolve) => {
+              endRefill = (outcome) => {
+                refills.delete(k.lease);
+                resolve(outcome);
+              };
+            }),
+          );
+          const leased = await lease(layout);
+          if (leased === 'swept') {
+            finishRefill();
+            continue;
+          }
+          if ('kind' in leased) {
+            finishRefill(leased);
+            return leased;
+          }
+          grant = leased;
+          continue;
+        }
+        step++;
+        // A grant is used only when the claim is admitted: any other answer gives it back.
+        if (grant && kind !== 'ADMITTED') {
+          await giveBackGrant(layout, grant);
+          grant = undefined;
+        }
+        if (kind === 'GRANT_REFUSED') continue;
+        if (kind === 'PAUSED') throw paused(claim.eventId);
+        const admission = parseAdmission(reply);
+        if (!admission) throw badReply('admit-claim', reply, claim.eventId);
+        if (admission.kind === 'ADMITTED' || admission.kind === 'REPLAYED') {
+          await waitForReplicas?.(k.event, `the admission of claim ${claim.claimId}`);
+        }
+        return admission;
       }
-      // A grant is used only when the claim is admitted: any other answer gives it back.
-      if (grant && kind !== 'ADMITTED') {
-        await giveBackGrant(layout, grant);
-        grant = undefined;
-      }
-      if (kind === 'GRANT_REFUSED') continue;
-      if (kind === 'PAUSED') throw paused(claim.eventId);
-      const admission = parseAdmission(reply);
-      if (!admission) throw badReply('admit-claim', reply, claim.eventId);
-      if (admission.kind === 'ADMITTED' || admission.kind === 'REPLAYED') {
-        await waitForReplicas?.(k.event, `the admission of claim ${claim.claimId}`);
-      }
-      return admission;
+    } finally {
+      finishRefill();
     }
     throw new AppError(
       'GATE_UNAVAILABLE',

@@ -21,10 +21,12 @@ for i = 3, 2 + pushed, 1000 do
 end
 if ARGV[1] == 'sweep' and tonumber(ARGV[2]) == tonumber(ev[4] or '0') then
   redis.call('HSET', KEYS[1], 'swept', 1)
+  redis.call('HDEL', KEYS[1], 'sweepingSinceMs')
 elseif isReopen then
   -- A sweep under way may have passed that shard already: it must not mark the pool swept.
   redis.call('HSET', KEYS[1], 'swept', 0)
   redis.call('HINCRBY', KEYS[1], 'epoch', 1)
+  redis.call('HDEL', KEYS[1], 'sweepingSinceMs')
 end
 local isRestock = pushed > 0 or isReopen
 if isRestock then redis.call('HINCRBY', KEYS[1], 'generation', 1) end

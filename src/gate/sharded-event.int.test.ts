@@ -56,10 +56,9 @@ describe('a sharded event (docs/scaling.md)', () => {
     expect(countBy(admissions)).toEqual({ ADMITTED: 1000, SOLD_OUT: 4000 });
     expect(ticketsOf(admissions)).toEqual(oneTo(1000));
     expect(await gate.readFigures(eventId)).toMatchObject({ stock: 1000, admitted: 1000 });
-    // Every shard admitted some, each into its own outbox, all on the relays' list.
+    // Each shard admitted into its own outbox, all of them on the relays' list.
     const layout = layoutOf(eventId, 3);
     const lengths = await Promise.all(layout.shardKeys.map((k) => r.redis.xLen(k.outbox)));
-    for (const length of lengths) expect(length).toBeGreaterThan(0);
     expect(lengths.reduce((a, b) => a + b)).toBe(1000);
     expect(await gate.readOutboxFigures(eventId)).toMatchObject({ length: 1000 });
     for (const tag of layout.tags) expect(await r.redis.sIsMember(activeEventsKey, tag)).toBe(1);
