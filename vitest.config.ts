@@ -35,8 +35,12 @@ export default defineConfig({
           // pipeline.ts's usePipeline, connect to it. Files that stop their Redis stay on a single Redis.
           name: 'cluster',
           include: ['src/gate/*.int.test.ts', 'test/claims.e2e.test.ts', 'test/pipeline.e2e.test.ts'],
-          // A single Redis of its own, with a password; a cluster of its own, whose master it kills.
-          exclude: ['src/gate/redis-auth.int.test.ts', 'src/gate/failover.int.test.ts'],
+          // A single Redis of their own (a password; TLS); a cluster of its own, whose master it kills.
+          exclude: [
+            'src/gate/redis-auth.int.test.ts',
+            'src/gate/redis-tls.int.test.ts',
+            'src/gate/failover.int.test.ts',
+          ],
           globalSetup: ['test/global-setup.ts'],
           provide: { redisClusterNodes },
           fileParallelism: false,

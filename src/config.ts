@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { AppError } from './errors.ts';
@@ -60,6 +61,21 @@ const Env = z
     // For the default user, when REDIS_URL carries no credentials; every cluster node gets it too.
     REDIS_PASSWORD: z.string().min(1).optional(),
     // A 202 only once this many replicas hold the admission: a failover then loses no answered claim.
+    // TLS to Redis: on for a rediss:// REDIS_URL; REDIS_TLS=true turns it on for REDIS_CLUSTER_NODES too.
+    REDIS_TLS: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
+    // A PEM file of the CA that signed Redis's certificate, when it is not one Node trusts already.
+    REDIS_TLS_CA_FILE: z
+      .string()
+      .min(1)
+      .transform((path, ctx) => {
+        try {
+          return readFileSync(path, 'utf8');
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `cannot read ${path}: ${(error as Error).message}` });
+          return z.NEVER;
+        }
+      })
+      .optional(),
     REDIS_WAIT_REPLICAS: wholeNumber('a whole number from 0 to 5').min(0).max(5).default(0),
     REDIS_WAIT_TIMEOUT_MS: positiveInt.max(10_000).default(100),
     KAFKA_BROKERS: list.pipe(z.array(hostPort)).default(['127.0.0.1:9092']),

@@ -50,6 +50,8 @@ export interface RedisOptions {
   clusterNodes?: string[] | undefined;
   /** Used when `url` carries no credentials (`redis://user:password@host`), by every node of a cluster too. */
   password?: string | undefined;
+  /** TLS for every connection (a rediss:// `url` turns it on by itself), with `ca` when Node does not trust the CA. */
+  tls?: { ca?: string | undefined } | undefined;
 }
 
 /** The credentials every connection presents: those in `url`, else `password` (for the default user). */
@@ -70,11 +72,16 @@ export function redisCredentials({ url, password }: RedisOptions): { username?: 
  * queue), so a claim answers 503 rather than waiting for an admission it may never get.
  */
 export function createRedis(options: RedisOptions): GateRedis {
-  const socket = { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) };
+  const isTls = options.tls !== undefined || options.url.startsWith('rediss:');
+  const socket = {
+    connectTimeout: 2000,
+    reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000),
+    ...(isTls ? { tls: true as const, ...(options.tls?.ca ? { ca: options.tls.ca } : {}) } : {}),
+  };
   const credentials = redisCredentials(options);
   if (options.clusterNodes) {
     return createCluster({
-      rootNodes: options.clusterNodes.map((node) => ({ url: `redis://${node}` })),
+      rootNodes: options.clusterNodes.map((node) => ({ url: `${isTls ? 'rediss' : 'redis'}://${node}` })),
       // The nodes the cluster discovers get these defaults too, credentials included.
       defaults: { socket, disableOfflineQueue: true, ...credentials },
       scripts: gateScripts,

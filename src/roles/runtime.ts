@@ -28,6 +28,10 @@ export function connectGate(config: Config, log: Logger): Promise<GateHandle> {
     url: config.REDIS_URL,
     clusterNodes: config.REDIS_CLUSTER_NODES,
     password: config.REDIS_PASSWORD,
+    tls:
+      config.REDIS_TLS === 'true' || config.REDIS_URL.startsWith('rediss:')
+        ? { ca: config.REDIS_TLS_CA_FILE }
+        : undefined,
     replicaWait: { replicas: config.REDIS_WAIT_REPLICAS, timeoutMs: config.REDIS_WAIT_TIMEOUT_MS },
   };
   return openGate(options, (error) => {

@@ -1,0 +1,167 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, randomId, waitFor } from '../../test/fixtures/basics.ts';
+import { loadConfig } from '../config.ts';
+import { openGate } from './open-gate.ts';
+import { connectRedis, createRedis } from './redis.ts';
+
+const run = promisify(execFile);
+
+/** A CA and a certificate for 127.0.0.1 signed by it, made with openssl in `dir`. */
+async function makeCertificates(dir: string) {
+  const at = (file: string) => join(dir, file);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=firstcome test CA',
+    '-keyout',
+    at('ca.key'),
+    '-out',
+    at('ca.crt'),
+  ]);
+  await run('openssl', [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    at('redis.key'),
+    '-out',
+    at('redis.csr'),
+  ]);
+  await writeFile(at('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    at('redis.csr'),
+    '-CA',
+    at('ca.crt'),
+    '-CAkey',
+    at('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    at('san.ext'),
+    '-out',
+    at('redis.crt'),
+  ]);
+  return { ca: at('ca.crt'), cert: at('redis.crt'), key: at('redis.key') };
+}
+
+describe('a Redis that speaks only TLS and asks for a password', () => {
+  const password = randomId('pw');
+  let dir = '';
+  let server: ChildProcess | undefined;
+  let port = 0;
+  let ca = '';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'firstcome-tls-'));
+    const files = await makeCertificates(dir);
+    ca = files.ca;
+    port = await freePort();
+    server = spawn(
+      'redis-server',
+      [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--tls-cert-file',
+        files.cert,
+        '--tls-key-file',
+        files.key,
+        '--tls-ca-cert-file',
+        files.ca,
+        '--tls-auth-clients',
+        'no',
+        '--requirepass',
+        password,
+      ],
+      { stdio: 'ignore' },
+    );
+    const caPem = await readFile(ca, 'utf8');
+    await waitFor(`redis-server with TLS on port ${port}`, async () => {
+      const gate = await openGate(
+        { url: `rediss://127.0.0.1:${port}`, password, tls: { ca: caPem } },
+        () => undefined,
+      ).catch(() => undefined);
+      await gate?.close();
+      return gate !== undefined;
+    });
+  });
+
+  afterAll(async () => {
+    server?.kill('SIGKILL');
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('admits a claim over rediss:// with REDIS_PASSWORD and the CA of REDIS_TLS_CA_FILE', async () => {
+    const config = loadConfig({
+      REDIS_URL: `rediss://127.0.0.1:${port}`,
+      REDIS_PASSWORD: password,
+      REDIS_TLS_CA_FILE: ca,
+    });
+    const gate = await openGate(
+      { url: config.REDIS_URL, password: config.REDIS_PASSWORD, tls: { ca: config.REDIS_TLS_CA_FILE } },
+      () => undefined,
+    );
+    try {
+      const eventId = randomId('ev');
+      await gate.loadEvent({
+        id: eventId,
+        name: 'tls',
+        stock: 1,
+        perUserLimit: 1,
+        shards: 1,
+        startsAt: null,
+        endsAt: null,
+        closedAt: null,
+        createdAt: new Date(),
+      });
+      expect(await gate.admitClaim({ eventId, userId: 'alice', claimId: randomId('c') })).toMatchObject({
+        kind: 'ADMITTED',
+        seq: 1,
+      });
+      await gate.deleteEvents([eventId]);
+    } finally {
+      await gate.close();
+    }
+  });
+
+  it('refuses a server whose certificate no trusted CA signed, and says why', async () => {
+    const redis = createRedis({ url: `rediss://127.0.0.1:${port}`, password });
+    const errors: string[] = [];
+    const connecting = connectRedis(redis, (error) => errors.push(String(error)));
+    await waitFor('the refusal', () => errors.some((e) => /self[- ]signed|certificate/i.test(e)));
+    expect(redis.isReady).toBe(false);
+    redis.destroy();
+    await connecting.catch(() => undefined);
+  });
+
+  it('names REDIS_TLS_CA_FILE when it cannot be read', () => {
+    expect(() => loadConfig({ REDIS_TLS_CA_FILE: join(dir, 'missing.pem') })).toThrow(
+      /^REDIS_TLS_CA_FILE: cannot read/,
+    );
+  });
+});
