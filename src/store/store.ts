@@ -24,6 +24,7 @@ import { recordRetryOutcomes } from './operations/record-retry-outcomes.ts';
 import { type DeadClaim, settleDeadClaims } from './operations/settle-dead-claims.ts';
 import { type IssuedTicket, streamIssuedTickets } from './operations/stream-issued-tickets.ts';
 import { sumFailedClaimAttempts } from './operations/sum-failed-claim-attempts.ts';
+import { mysqlDialect } from './mysql/mysql-dialect.ts';
 import { postgresDialect } from './postgres/postgres-dialect.ts';
 
 export type { FailedClaimSelection, RetryOutcome } from './dialect.ts';
@@ -113,7 +114,7 @@ export interface Store {
 }
 
 export interface StoreOptions {
-  /** postgres:// or postgresql://, with the database's name. */
+  /** postgres://, postgresql:// or mysql://, with the database's name. */
   url: string;
   /** Connections the store may open at once. @defaultValue 10 */
   poolSize?: number;
@@ -123,7 +124,8 @@ export interface StoreOptions {
 export function dialectOf(url: string): Dialect {
   const scheme = URL.canParse(url) ? new URL(url).protocol : '';
   if (scheme === 'postgres:' || scheme === 'postgresql:') return postgresDialect;
-  throw new AppError('CONFIG_INVALID', `DATABASE_URL: expected a postgres:// URL, got scheme "${scheme}"`);
+  if (scheme === 'mysql:') return mysqlDialect;
+  throw new AppError('CONFIG_INVALID', `DATABASE_URL: expected a postgres:// or mysql:// URL, got scheme "${scheme}"`);
 }
 
 export function createStore({ url, poolSize = 10 }: StoreOptions): Store {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AdmittedClaim } from '../../claim.ts';
 import { randomId } from '../../../test/fixtures/basics.ts';
+import { testedStoreKinds } from '../../../test/fixtures/databases.ts';
 import { useDatabase } from '../../../test/fixtures/datastores.ts';
 
 const claimOf = (eventId: string, seq: number, userId = `u${seq}`, slot = 1): AdmittedClaim => ({
@@ -12,8 +13,8 @@ const claimOf = (eventId: string, seq: number, userId = `u${seq}`, slot = 1): Ad
   admittedAtMs: Date.now(),
 });
 
-describe('insertCoupons', () => {
-  const t = useDatabase();
+describe.each(testedStoreKinds())('insertCoupons on %s', (kind) => {
+  const t = useDatabase(kind);
 
   async function anEvent(stock: number, perUserLimit = 1) {
     const id = randomId('ev');

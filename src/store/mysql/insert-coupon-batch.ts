@@ -1,0 +1,54 @@
+import { sql } from 'kysely';
+import type { AdmittedClaim } from '../../claim.ts';
+import type { Executor } from '../dialect.ts';
+
+/*
+ * INSERT … SELECT FROM JSON_TABLE(…): the batch travels as one JSON parameter, MySQL's and MariaDB's
+ * unnest. The LEFT JOIN makes an unknown event a NOT NULL refusal instead of a silently dropped row.
+ */
+const insertCoupons = (claims: AdmittedClaim[], isRedeliverySkipped: boolean) => {
+  const rows = JSON.stringify(claims.map((c) => [c.claimId, c.eventId, c.userId, c.seq, c.slot, c.admittedAtMs]));
+  return sql`
+    INSERT INTO coupons (claim_id, event_id, user_id, seq, slot, event_stock, event_per_user_limit, admitted_at)
+    SELECT u.claim_id, u.event_id, u.user_id, u.seq, u.slot, e.stock, e.per_user_limit,
+      from_unixtime(u.admitted_at_ms / 1000)
+    FROM JSON_TABLE(${rows}, '$[*]' COLUMNS (
+      claim_id varchar(128) PATH '$[0]', event_id varchar(64) PATH '$[1]', user_id varchar(512) PATH '$[2]',
+      seq int PATH '$[3]', slot int PATH '$[4]', admitted_at_ms bigint PATH '$[5]'
+    )) AS u
+    LEFT JOIN events e ON e.id = u.event_id
+    ${isRedeliverySkipped ? sql`ON DUPLICATE KEY UPDATE claim_id = coupons.claim_id` : sql``}`;
+};
+
+/*
+ * ON DUPLICATE KEY UPDATE skips a redelivered claim (Kafka redelivers), but it fires on any unique key:
+ * a claim whose ticket or slot another claim holds would be skipped just as silently. So when fewer rows
+ * landed than were sent, the claims that did not land are inserted again without it, and the database
+ * names the key they conflict on (ticket_taken, slot_taken). INSERT IGNORE is no way out: it would turn
+ * foreign key and CHECK violations into warnings and drop the row.
+ */
+async function insertSkippingRedelivered(db: Executor, claims: AdmittedClaim[]): Promise<number> {
+  const result = await insertCoupons(claims, true).execute(db);
+  const inserted = Number(result.numAffectedRows ?? 0);
+  if (inserted === claims.length) return inserted;
+  const landed = await db
+    .selectFrom('coupons')
+    .select('claim_id')
+    .where(
+      'claim_id',
+      'in',
+      claims.map((c) => c.claimId),
+    )
+    .execute();
+  const isLanded = new Set(landed.map((row) => row.claim_id));
+  const missing = claims.filter((c) => !isLanded.has(c.claimId));
+  if (missing.length === 0) return inserted;
+  const again = await insertCoupons(missing, false).execute(db);
+  return inserted + Number(again.numAffectedRows ?? 0);
+}
+
+/** One transaction, so that a refused row leaves nothing of its batch written, as the Dialect promises. */
+export function insertCouponBatch(db: Executor, claims: AdmittedClaim[]): Promise<number> {
+  if (db.isTransaction) return insertSkippingRedelivered(db, claims);
+  return db.transaction().execute((trx) => insertSkippingRedelivered(trx, claims));
+}
