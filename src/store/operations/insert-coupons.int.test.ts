@@ -56,4 +56,25 @@ describe.each(testedStoreKinds())('insertCoupons on %s', (kind) => {
     ]);
     expect(await t.store.countCoupons(eventId)).toBe(2);
   });
+
+  it('tells a redelivered claim from another claim holding its ticket or slot: the first is a duplicate, the rest refused', async () => {
+    const eventId = await anEvent(10, 2);
+    const first = [claimOf(eventId, 1, 'alice', 1), claimOf(eventId, 2, 'bob', 1)];
+    await t.store.insertCoupons(first);
+    const takenTicket = claimOf(eventId, 1, 'carol');
+    const takenSlot = claimOf(eventId, 3, 'bob', 1);
+    const fresh = claimOf(eventId, 4, 'dave');
+    const result = await t.store.insertCoupons([first[0]!, takenTicket, takenSlot, fresh]);
+    expect(result.inserted).toBe(1);
+    expect(result.duplicates).toBe(1);
+    expect(result.refused.map((r) => [r.claim, r.reason.split(':')[0]])).toEqual([
+      [takenTicket, 'ticket_taken'],
+      [takenSlot, 'slot_taken'],
+    ]);
+    expect((await t.probe.coupons(eventId)).map((c) => c.claim_id)).toEqual([
+      first[0]!.claimId,
+      first[1]!.claimId,
+      fresh.claimId,
+    ]);
+  });
 });
