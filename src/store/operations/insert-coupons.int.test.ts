@@ -32,6 +32,9 @@ describe.each(testedStoreKinds())('insertCoupons on %s', (kind) => {
       refused: [],
     });
     expect(await t.store.countCoupons(eventId)).toBe(500);
+    // A coupon id nobody can guess: a random (version 4) UUID.
+    const v4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    expect((await t.probe.coupons(eventId)).filter((c) => !v4.test(c.id))).toEqual([]);
   });
 
   it('promise 6: refuses, in the database itself, a ticket beyond stock, a ticket twice, a slot twice and an unknown event', async () => {

@@ -28,6 +28,7 @@ CREATE TABLE events (
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
 
 -- claim_id is the primary key: every coupon row is one claim, and the worker's duplicate check needs it.
+-- The worker sets id to a random UUID; the default (version 1: a clock and a MAC) serves only rows written by hand.
 CREATE TABLE coupons (
   id char(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT (uuid()),
   event_id varchar(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
