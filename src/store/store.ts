@@ -48,6 +48,8 @@ export type { DeadClaim } from './operations/settle-dead-claims.ts';
  * DB_WRITE_FAILED / DB_QUERY_FAILED / DB_MIGRATION_FAILED, which retrying does not mend.
  */
 export interface Store {
+  /** The database's name for operators' messages: 'PostgreSQL' or 'MySQL' (MariaDB included). */
+  readonly product: string;
   /** Rejects with EVENT_EXISTS when an event has that id already. */
   insertEvent(event: NewEvent): Promise<EventDefinition>;
   findEvent(id: EventId): Promise<EventDefinition | undefined>;
@@ -132,7 +134,7 @@ export function createStore({ url, poolSize = 10 }: StoreOptions): Store {
   const dialect = dialectOf(url);
   const db = dialect.connect({ url, poolSize });
   const on: StoreContext = { db, dialect };
-  const operations: Store = {
+  const operations: Omit<Store, 'product'> = {
     insertEvent: (event) => insertEvent(on, event),
     findEvent: (id) => findEvent(db, id),
     listEvents: () => listEvents(db),
@@ -158,7 +160,7 @@ export function createStore({ url, poolSize = 10 }: StoreOptions): Store {
     migrate: () => migrateToLatest(on),
     destroy: () => db.destroy(),
   };
-  const store = {} as Record<string, unknown>;
+  const store: Record<string, unknown> = { product: dialect.product };
   for (const [name, op] of Object.entries(operations) as Array<[string, (...args: unknown[]) => Promise<unknown>]>) {
     store[name] = mapErrors(dialect, name, op);
   }
