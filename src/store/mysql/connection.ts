@@ -54,7 +54,10 @@ export function connect({ url, poolSize }: { url: string; poolSize: number }): E
   });
 }
 
-/** Creates the database through a connection to the server without one; IF NOT EXISTS settles a race. */
+/**
+ * Looks the database up through a connection to the server without one, and creates it if missing: a user
+ * granted rights on an existing database only, without CREATE, starts as well. IF NOT EXISTS settles a race.
+ */
 export async function ensureDatabaseExists(url: string): Promise<void> {
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
   if (!name) throw new AppError('CONFIG_INVALID', 'DATABASE_URL: must name a database');
@@ -62,6 +65,11 @@ export async function ensureDatabaseExists(url: string): Promise<void> {
   server.pathname = '/';
   const connection = await mysqlPromise.createConnection(poolOptions(server.toString()));
   try {
+    const [found] = await connection.query<mysql.RowDataPacket[]>(
+      'SELECT 1 FROM information_schema.schemata WHERE schema_name = ?',
+      [name],
+    );
+    if (found.length > 0) return;
     await connection.query(`CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(name)} CHARACTER SET utf8mb4`);
   } finally {
     await connection.end().catch(() => undefined);
