@@ -52,6 +52,8 @@ ensure_mariadb() {
   fi
   if ! mariadb_up; then
     say "MariaDB is not answering; starting it…"
+    # Its socket directory lives in /run, which a fresh boot empties and only systemd would make again.
+    install -d -o mysql -g mysql /run/mysqld 2>/dev/null || true
     start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd >&2 || true
     for _ in $(seq 1 100); do mariadb_up && break; sleep 0.1; done
   fi
