@@ -20,7 +20,7 @@ const ER_CONSTRAINT_FAILED = 4025; // MariaDB
 // A value the column cannot hold: too long, out of range, not a number, not a date, bad characters.
 const valueRefusals = new Set([1406, 1264, 1366, 1292, 1367]);
 // Too many connections, shutting down, killed, lock wait timeout, deadlock, query interrupted, the server
-// gone (2006/2013, as MariaDB's proxy-side clients report it), MySQL's idle disconnect.
+// gone (2006/2013, as clients behind a proxy report it), MySQL's idle disconnect.
 const outageErrnos = new Set([
   1040, 1053, 1077, 1152, 1158, 1159, 1160, 1161, 1205, 1213, 1317, 1927, 2006, 2013, 4031,
 ]);
@@ -36,15 +36,9 @@ const outageSystemCodes = new Set([
   'EAI_AGAIN',
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_SERVER_SHUTDOWN',
 ]);
-// mysql2 says so in words only.
-const outageMessages = [
-  /^Pool is closed\.?$/,
-  /connection is in closed state/,
-  /^Connection lost/,
-  /^connect ETIMEDOUT$/,
-];
+// mysql2 says so in words only: a pool ended (shutting down), a connection it already found closed.
+const outageMessages = [/^Pool is closed\.$/, /in closed state$/];
 
 const reasonByConstraint: Record<string, RefusalCause> = {
   coupons_seq_within_stock: 'beyond_stock',
