@@ -15,7 +15,7 @@ const users = (count: number, distinct: number) => Array.from({ length: count },
 describe.each(testedStoreKinds())(
   'promises 1-3: a drop through API, relay, Kafka and worker processes, on %s',
   (kind) => {
-    const p = usePipeline(undefined, kind);
+    const p = usePipeline(undefined, { store: kind });
     const apis: ApiProcess[] = [];
 
     beforeAll(async () => {
