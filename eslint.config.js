@@ -22,6 +22,8 @@ const mayImport = {
 const drivers = {
   redis: ['gate', 'bench'],
   pg: ['store', 'bench'],
+  mysql2: ['store', 'bench'],
+  'mysql2/promise': ['store', 'bench'],
   kysely: ['store', 'bench'],
   '@platformatic/kafka': ['kafka', 'relay', 'worker', 'bench'],
 };

@@ -42,6 +42,14 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('takes a PostgreSQL or a MySQL DATABASE_URL, and no other', () => {
+    const url = 'mysql://firstcome:secret@db.internal:3306/firstcome';
+    expect(loadConfig({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    expect(problemsOf({ DATABASE_URL: 'sqlite:///tmp/x.db' })).toEqual([
+      'DATABASE_URL: must be a URL starting with postgres:// or postgresql:// or mysql://',
+    ]);
+  });
+
   it('refuses both JWT_SECRET and JWT_JWKS_URL', () => {
     expect(problemsOf({ JWT_SECRET: 's'.repeat(32), JWT_JWKS_URL: 'https://id.example/jwks' })).toEqual([
       'JWT_SECRET: set JWT_SECRET or JWT_JWKS_URL, not both',

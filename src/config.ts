@@ -84,7 +84,9 @@ const Env = z
       .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka topic name')
       .default('firstcome.claims'),
     KAFKA_PARTITIONS: positiveInt.max(1000).default(8),
-    DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/firstcome'),
+    DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:', 'mysql:']).default(
+      'postgres://postgres@127.0.0.1:5432/firstcome',
+    ),
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     AUTH_MODE: z.enum(['jwt', 'trusted-header']).default('jwt'),
     USER_ID_HEADER: z

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, freePort, waitFor } from './fixtures/basics.ts';
 import { spawnApi, spawnFirstcome } from './fixtures/processes.ts';
 import { useDatabase, usePrivateRedis } from './fixtures/datastores.ts';
+import { testedStoreKinds } from './fixtures/databases.ts';
 
 type Api = Awaited<ReturnType<typeof spawnApi>>;
 
@@ -40,8 +41,8 @@ const admin = (api: Api, path: string, body?: unknown) =>
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 
-describe('claims through two API processes', () => {
-  const t = useDatabase();
+describe.each(testedStoreKinds())('claims through two API processes, on %s', (kind) => {
+  const t = useDatabase(kind);
   // A Redis of its own: the gate's figures are asserted, and a restock notice must reach only these processes.
   const r = usePrivateRedis();
   const apis: Api[] = [];

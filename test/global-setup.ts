@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import { createStore, ensureDatabaseExists } from '../src/store/store.ts';
-import { dropTestDatabase, testDatabaseUrl } from './fixtures/databases.ts';
+import { dropTestDatabase, migrateDatabase, testDatabaseUrl } from './fixtures/databases.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,13 +16,7 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const name = `firstcome_template_${randomBytes(4).toString('hex')}`;
-  await ensureDatabaseExists(testDatabaseUrl(name));
-  const store = createStore({ url: testDatabaseUrl(name), poolSize: 1 });
-  try {
-    await store.migrate();
-  } finally {
-    await store.destroy();
-  }
+  await migrateDatabase(testDatabaseUrl(name));
   project.provide('templateDatabase', name);
   return () => dropTestDatabase(name);
 }

@@ -3,7 +3,7 @@ import { openGate } from '../src/gate/open-gate.ts';
 import { workerGroupId } from '../src/kafka/kafka-options.ts';
 import { createKafkaLag } from '../src/kafka/lag.ts';
 import { createStoreProbe } from '../src/store/store-probe.ts';
-import { testDatabaseUrl } from './fixtures/databases.ts';
+import { testDatabaseUrl, testedStoreKinds } from './fixtures/databases.ts';
 import { claimAll, createEventVia, expectPromisesHold, waitForCoupons } from './fixtures/promises.ts';
 import { dropDatabase, startPrivateRedis, testClusterNodes, useKafkaTopics } from './fixtures/datastores.ts';
 import { freePort, randomId, waitFor } from './fixtures/basics.ts';
@@ -12,44 +12,47 @@ import { usePipeline } from './fixtures/pipeline.ts';
 
 const users = (count: number, distinct: number) => Array.from({ length: count }, (_, i) => `user-${i % distinct}`);
 
-describe('promises 1-3: a drop through API, relay, Kafka and worker processes', () => {
-  const p = usePipeline();
-  const apis: ApiProcess[] = [];
+describe.each(testedStoreKinds())(
+  'promises 1-3: a drop through API, relay, Kafka and worker processes, on %s',
+  (kind) => {
+    const p = usePipeline(undefined, { store: kind });
+    const apis: ApiProcess[] = [];
 
-  beforeAll(async () => {
-    apis.push(p.api, await p.spawnApi());
-    for (const role of ['relay', 'relay', 'worker', 'worker'] as const) p.spawn(role);
-  });
+    beforeAll(async () => {
+      apis.push(p.api, await p.spawnApi());
+      for (const role of ['relay', 'relay', 'worker', 'worker'] as const) p.spawn(role);
+    });
 
-  it('issues exactly the admitted claims as coupons when 4000 claims from 1500 users race for 1000 coupons', async () => {
-    p.processes.dumpOnFailure();
-    const eventId = randomId('ev');
-    await createEventVia(apis[0]!, { id: eventId, name: 'drop', stock: 1000, perUserLimit: 2 });
-    const answers = await claimAll(apis, eventId, users(4000, 1500));
-    const admitted = answers.filter((a) => a.status === 202);
-    expect(admitted).toHaveLength(1000);
-    await waitForCoupons(p.t.store, eventId, admitted.length);
-    await expectPromisesHold(p.t.probe, eventId, { stock: 1000, perUserLimit: 2, admitted });
-  });
+    it('issues exactly the admitted claims as coupons when 4000 claims from 1500 users race for 1000 coupons', async () => {
+      p.processes.dumpOnFailure();
+      const eventId = randomId('ev');
+      await createEventVia(apis[0]!, { id: eventId, name: 'drop', stock: 1000, perUserLimit: 2 });
+      const answers = await claimAll(apis, eventId, users(4000, 1500));
+      const admitted = answers.filter((a) => a.status === 202);
+      expect(admitted).toHaveLength(1000);
+      await waitForCoupons(p.t.store, eventId, admitted.length);
+      await expectPromisesHold(p.t.probe, eventId, { stock: 1000, perUserLimit: 2, admitted });
+    });
 
-  it('keeps events apart: two drops at once each get exactly their own coupons', async () => {
-    p.processes.dumpOnFailure();
-    const [first, second] = [randomId('ev'), randomId('ev')];
-    await createEventVia(apis[0]!, { id: first, name: 'first', stock: 300 });
-    await createEventVia(apis[1]!, { id: second, name: 'second', stock: 200 });
-    const [a, b] = await Promise.all([
-      claimAll(apis, first, users(600, 600), 32),
-      claimAll(apis, second, users(600, 600), 32),
-    ]);
-    const admittedA = a.filter((x) => x.status === 202);
-    const admittedB = b.filter((x) => x.status === 202);
-    expect([admittedA.length, admittedB.length]).toEqual([300, 200]);
-    await waitForCoupons(p.t.store, first, 300);
-    await waitForCoupons(p.t.store, second, 200);
-    await expectPromisesHold(p.t.probe, first, { stock: 300, perUserLimit: 1, admitted: admittedA });
-    await expectPromisesHold(p.t.probe, second, { stock: 200, perUserLimit: 1, admitted: admittedB });
-  });
-});
+    it('keeps events apart: two drops at once each get exactly their own coupons', async () => {
+      p.processes.dumpOnFailure();
+      const [first, second] = [randomId('ev'), randomId('ev')];
+      await createEventVia(apis[0]!, { id: first, name: 'first', stock: 300 });
+      await createEventVia(apis[1]!, { id: second, name: 'second', stock: 200 });
+      const [a, b] = await Promise.all([
+        claimAll(apis, first, users(600, 600), 32),
+        claimAll(apis, second, users(600, 600), 32),
+      ]);
+      const admittedA = a.filter((x) => x.status === 202);
+      const admittedB = b.filter((x) => x.status === 202);
+      expect([admittedA.length, admittedB.length]).toEqual([300, 200]);
+      await waitForCoupons(p.t.store, first, 300);
+      await waitForCoupons(p.t.store, second, 200);
+      await expectPromisesHold(p.t.probe, first, { stock: 300, perUserLimit: 1, admitted: admittedA });
+      await expectPromisesHold(p.t.probe, second, { stock: 200, perUserLimit: 1, admitted: admittedB });
+    });
+  },
+);
 
 /** A worker's rows so far: issued, and found stored already (redelivered), from its /metrics. */
 const workerRowsOf = async (metricsPort: number) => {

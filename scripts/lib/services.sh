@@ -38,6 +38,39 @@ ensure_postgres() {
   return 1
 }
 
+mariadb_up() { mariadb-admin --protocol=socket -uroot ping >/dev/null 2>&1; }
+
+# MariaDB for the MySQL store's tests (issue 11), and the password user they connect as: root logs in
+# through the socket only, and firstcome connects over TCP with a password, as it would to a user's MySQL.
+# TEST_MYSQL_SERVER, when set, names a server of the operator's instead.
+ensure_mariadb() {
+  [[ -n ${TEST_MYSQL_SERVER:-} ]] && return 0
+  if [[ ! -x /usr/sbin/mariadbd ]]; then
+    say "installing MariaDB (apt-get)…"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mariadb-server >&2
+  fi
+  if ! mariadb_up; then
+    say "MariaDB is not answering; starting it…"
+    # Its socket directory lives in /run, which a fresh boot empties and only systemd would make again.
+    install -d -o mysql -g mysql /run/mysqld 2>/dev/null || true
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd >&2 || true
+    for _ in $(seq 1 100); do mariadb_up && break; sleep 0.1; done
+  fi
+  if ! mariadb_up; then
+    say "MariaDB did not start. Start it with:"
+    say "  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd"
+    return 1
+  fi
+  # Test databases are named firstcome_*; the user may create and drop only those.
+  mariadb --protocol=socket -uroot <<'SQL' >&2
+CREATE USER IF NOT EXISTS 'firstcome'@'127.0.0.1' IDENTIFIED BY 'firstcome';
+CREATE USER IF NOT EXISTS 'firstcome'@'localhost' IDENTIFIED BY 'firstcome';
+GRANT ALL PRIVILEGES ON `firstcome%`.* TO 'firstcome'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON `firstcome%`.* TO 'firstcome'@'localhost';
+SQL
+}
+
 # The project's own broker, unless KAFKA_BROKERS names another.
 ensure_kafka() {
   [[ -n ${KAFKA_BROKERS:-} ]] && return 0

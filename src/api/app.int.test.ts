@@ -2,6 +2,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken } from '../../test/fixtures/basics.ts';
 import { useDatabase, usePrivateRedis } from '../../test/fixtures/datastores.ts';
+import { testedStoreKinds } from '../../test/fixtures/databases.ts';
 import { buildTestApp } from '../../test/fixtures/app.ts';
 import type { FastifyInstance } from 'fastify';
 import { type AuthOptions } from './auth.ts';
@@ -11,8 +12,8 @@ const jwtSecret = 'a-test-secret-that-is-long-enough-for-hs256';
 const admin = { authorization: `Bearer ${adminToken}` };
 const asUser = (userId: string) => ({ 'x-user-id': userId });
 
-describe('HTTP API', () => {
-  const t = useDatabase();
+describe.each(testedStoreKinds())('HTTP API, on %s', (kind) => {
+  const t = useDatabase(kind);
   // A Redis of its own: a relay on the shared one (a developer's `npm start`, the bench) drains every outbox.
   const r = usePrivateRedis();
   let app: FastifyInstance;

@@ -5,14 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, waitFor } from '../../test/fixtures/basics.ts';
 import { buildTestApp } from '../../test/fixtures/app.ts';
 import { unreachableGate, useDatabase, useRedis } from '../../test/fixtures/datastores.ts';
+import { testedStoreKinds } from '../../test/fixtures/databases.ts';
 import { startTcpProxy } from '../../test/fixtures/processes.ts';
 import { createGateHandle } from '../gate/open-gate.ts';
 import { connectRedis, createRedis } from '../gate/redis.ts';
 
 const admin = { authorization: `Bearer ${adminToken}` };
 
-describe('closing an event', () => {
-  const t = useDatabase();
+describe.each(testedStoreKinds())('closing an event, on %s', (kind) => {
+  const t = useDatabase(kind);
   const r = useRedis();
   let app: FastifyInstance;
 

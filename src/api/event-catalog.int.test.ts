@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AdmittedClaim } from '../claim.ts';
 import { buildTestApp } from '../../test/fixtures/app.ts';
 import { useDatabase, usePrivateRedis } from '../../test/fixtures/datastores.ts';
+import { testedStoreKinds } from '../../test/fixtures/databases.ts';
 import { admitOne, deliverClaims, openEvent } from '../../test/fixtures/tickets.ts';
 import type { Store } from '../store/store.ts';
 
@@ -30,8 +31,8 @@ async function scriptCalls(info: Promise<string>): Promise<number> {
   return [...(await info).matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
-describe('an event Redis lost, loaded again from the database', () => {
-  const t = useDatabase();
+describe.each(testedStoreKinds())('an event Redis lost, loaded again from the database, on %s', (kind) => {
+  const t = useDatabase(kind);
   // A Redis of its own: the test asserts on gate counters and script counts no other process may move.
   const r = usePrivateRedis();
 

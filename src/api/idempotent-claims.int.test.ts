@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, freePort, waitFor } from '../../test/fixtures/basics.ts';
 import { buildTestApp } from '../../test/fixtures/app.ts';
 import { startPrivateRedis, unreachableGate, useDatabase } from '../../test/fixtures/datastores.ts';
+import { testedStoreKinds } from '../../test/fixtures/databases.ts';
 import { gateKeys } from '../gate/keys.ts';
 import { createGateHandle, type GateHandle } from '../gate/open-gate.ts';
 import { connectRedis, createRedis, type GateRedis } from '../gate/redis.ts';
@@ -53,8 +54,8 @@ async function startReplyTrap(redisPort: number) {
   };
 }
 
-describe('claims with an Idempotency-Key', () => {
-  const t = useDatabase();
+describe.each(testedStoreKinds())('claims with an Idempotency-Key, on %s', (kind) => {
+  const t = useDatabase(kind);
   // A Redis of its own: a relay on the shared one would drain the outboxes these tests count.
   let redisServer: Awaited<ReturnType<typeof startPrivateRedis>>;
   let redis: GateRedis;

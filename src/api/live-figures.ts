@@ -76,8 +76,8 @@ export function createLiveFigures({ store, gate, catalog, tally, readAnswered, k
       const trouble: string[] = [];
       const [figures, issued, failures, outbox, kafka, answered] = await Promise.all([
         settle('Redis', trouble, () => catalog.figuresOf(event)),
-        settle('PostgreSQL', trouble, () => store.countCoupons(eventId)),
-        settle('PostgreSQL', trouble, () => store.countFailedClaimsByState(eventId)),
+        settle(store.product, trouble, () => store.countCoupons(eventId)),
+        settle(store.product, trouble, () => store.countFailedClaimsByState(eventId)),
         settle('Redis', trouble, () => readOutbox(eventId)),
         kafkaLag ? kafkaLag.read() : noKafka,
         // When the other API processes do not answer, this one's own count is better than none.

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSseParser, type SseMessage } from '../../dashboard/src/sse.ts';
 import { adminToken, waitFor } from '../../test/fixtures/basics.ts';
 import { startPrivateRedis, useDatabase, useRedis } from '../../test/fixtures/datastores.ts';
+import { testedStoreKinds } from '../../test/fixtures/databases.ts';
 import { buildTestApp } from '../../test/fixtures/app.ts';
 import { createMetrics } from '../metrics.ts';
 import type { FastifyInstance } from 'fastify';
@@ -28,10 +29,10 @@ function openStream(url: string, headers: Record<string, string>) {
 
 // A Redis of its own: a relay running anywhere on the shared one would drain these events' outboxes.
 const redisServer = await startPrivateRedis();
+afterAll(async () => redisServer.stop());
 
-describe('the dashboard stream of an event', () => {
-  afterAll(async () => redisServer.stop());
-  const t = useDatabase();
+describe.each(testedStoreKinds())('the dashboard stream of an event, on %s', (kind) => {
+  const t = useDatabase(kind);
   const r = useRedis(redisServer.url);
   const metrics = createMetrics();
   let app: FastifyInstance;

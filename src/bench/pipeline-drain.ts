@@ -1,5 +1,5 @@
 /**
- * pipeline-drain: how fast admitted claims land in PostgreSQL through the real relay and worker processes.
+ * pipeline-drain: how fast admitted claims land in the database through the real relay and worker processes.
  *
  *   node_modules/.bin/node src/bench/pipeline-drain.ts [--mode drop|worker] [--claims 100000]
  *                                                     [--max-writes-per-sec 0] [--batch-size 5000] [--workers 1]
@@ -9,22 +9,23 @@
  * worker fills the topic with --claims claims first, then starts `firstcome worker` alone and reports the
  *        rows/s it writes (from the coupons' issued_at, so process start-up is not counted).
  *
- * Every run uses a private redis-server, a scratch database and a fresh topic on KAFKA_BROKERS (default
- * 127.0.0.1:9092), and removes them afterwards. Other KAFKA_* / WORKER_* / RELAY_* variables pass through.
+ * Every run uses a private redis-server, a scratch database on DATABASE_URL's server (PostgreSQL, or MySQL
+ * / MariaDB with a mysql:// URL) and a fresh topic on KAFKA_BROKERS (default 127.0.0.1:9092), and removes
+ * them afterwards. Other KAFKA_* / WORKER_* / RELAY_* variables pass through.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
-import pg from 'pg';
 import type { AdmittedClaim } from '../claim.ts';
 import { loadConfig } from '../config.ts';
-import { createStore, ensureDatabaseExists, type Store } from '../store/store.ts';
+import { createStore, dialectOf, ensureDatabaseExists, type Store } from '../store/store.ts';
 import { type GateHandle, openGate } from '../gate/open-gate.ts';
 import { encodeClaim } from '../kafka/claim-codec.ts';
 import { ensureClaimsTopic } from '../kafka/claims-topic.ts';
 import { freePort } from '../runtime/ports.ts';
+import { dropScratchDatabase } from './scratch-database.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const { values: args } = parseArgs({
@@ -76,21 +77,25 @@ const countCoupons = (store: Store) => store.countCoupons(names.eventId);
 
 /** Rows per second between the first and the last batch's commit, from issued_at (the transaction time). */
 async function writeRate() {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  const row = await client
-    .query<{ first: Date; last: Date; firstBatch: number }>(
-      `SELECT min(issued_at) AS first, max(issued_at) AS last,
-              count(*) FILTER (WHERE issued_at = (SELECT min(issued_at) FROM coupons))::int AS "firstBatch"
-       FROM coupons`,
-    )
-    .finally(() => client.end());
-  const { first, last, firstBatch } = row.rows[0]!;
-  const spanMs = last.getTime() - first.getTime();
-  return {
-    spanSeconds: seconds(spanMs),
-    rowsPerSec: spanMs > 0 ? Math.round((claims - firstBatch) / (spanMs / 1000)) : null,
-  };
+  const db = dialectOf(databaseUrl).connect({ url: databaseUrl, poolSize: 1 });
+  try {
+    const { first, last } = await db
+      .selectFrom('coupons')
+      .select((eb) => [eb.fn.min('issued_at').as('first'), eb.fn.max('issued_at').as('last')])
+      .executeTakeFirstOrThrow();
+    const { firstBatch } = await db
+      .selectFrom('coupons')
+      .select((eb) => eb.fn.countAll<number>().as('firstBatch'))
+      .where('issued_at', '=', first)
+      .executeTakeFirstOrThrow();
+    const spanMs = last.getTime() - first.getTime();
+    return {
+      spanSeconds: seconds(spanMs),
+      rowsPerSec: spanMs > 0 ? Math.round((claims - Number(firstBatch)) / (spanMs / 1000)) : null,
+    };
+  } finally {
+    await db.destroy();
+  }
 }
 
 async function main() {
@@ -206,12 +211,7 @@ async function main() {
     await gate?.close();
     redisServer.kill('SIGKILL');
     await store?.destroy();
-    const adminUrl = new URL(databaseUrl);
-    adminUrl.pathname = '/postgres';
-    const admin = new pg.Client({ connectionString: adminUrl.toString() });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${names.database}" WITH (FORCE)`);
-    await admin.end();
+    await dropScratchDatabase(databaseUrl, names.database);
     const kafkaAdmin = new Admin({ clientId: 'drain', bootstrapBrokers: config.KAFKA_BROKERS });
     await kafkaAdmin.deleteTopics({ topics: [names.topic] }).catch(() => undefined);
     await kafkaAdmin.close();

@@ -1,3 +1,4 @@
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 
 /** The URL of database `name` on the same server as `serverUrl`. */
@@ -7,7 +8,19 @@ export function databaseUrlFor(serverUrl: string, name: string): string {
   return url.toString();
 }
 
+const isMysql = (serverUrl: string) => new URL(serverUrl).protocol === 'mysql:';
+
+/** Runs `text` on the server, outside the databases it makes and drops: `postgres` there, none on MySQL. */
 async function onAdminDatabase(serverUrl: string, text: string): Promise<void> {
+  if (isMysql(serverUrl)) {
+    const connection = await mysql.createConnection({ uri: databaseUrlFor(serverUrl, ''), connectTimeout: 5000 });
+    try {
+      await connection.query(text);
+    } finally {
+      await connection.end();
+    }
+    return;
+  }
   const client = new pg.Client({
     connectionString: databaseUrlFor(serverUrl, 'postgres'),
     connectionTimeoutMillis: 5000,
@@ -29,5 +42,8 @@ export async function createScratchDatabase(serverUrl: string, name: string): Pr
 
 export async function dropScratchDatabase(serverUrl: string, name: string): Promise<void> {
   if (!/^[a-z0-9_]+$/.test(name)) return;
-  await onAdminDatabase(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await onAdminDatabase(
+    serverUrl,
+    isMysql(serverUrl) ? `DROP DATABASE IF EXISTS ${name}` : `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`,
+  );
 }

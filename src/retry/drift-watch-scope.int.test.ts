@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EventId } from '../claim.ts';
 import { randomId, waitFor } from '../../test/fixtures/basics.ts';
 import { useDatabase, usePrivateRedis } from '../../test/fixtures/datastores.ts';
+import { testedStoreKinds } from '../../test/fixtures/databases.ts';
 import { admitOne, deliverClaims, openEvent } from '../../test/fixtures/tickets.ts';
 import { activeEventsKey } from '../gate/keys.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
@@ -10,8 +11,8 @@ import { type DriftWatchPass, startDriftWatch } from './drift-watch.ts';
 
 const hourMs = 3_600_000;
 
-describe('the drift watch', () => {
-  const t = useDatabase();
+describe.each(testedStoreKinds())('the drift watch on %s', (kind) => {
+  const t = useDatabase(kind);
   // A Redis of its own: the watch's lease is the deployment's, and no other process may hold it here.
   const r = usePrivateRedis();
   const running: Array<{ stop(): Promise<void> }> = [];

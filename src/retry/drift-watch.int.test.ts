@@ -2,12 +2,13 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { admitOne, deliverClaims, openEvent } from '../../test/fixtures/tickets.ts';
 import { useDatabase, usePrivateRedis } from '../../test/fixtures/datastores.ts';
+import { testedStoreKinds } from '../../test/fixtures/databases.ts';
 import { randomId, waitFor } from '../../test/fixtures/basics.ts';
 import { createMetrics } from '../metrics.ts';
 import { startDriftWatch } from './drift-watch.ts';
 
-describe('startDriftWatch', () => {
-  const t = useDatabase();
+describe.each(testedStoreKinds())('startDriftWatch on %s', (kind) => {
+  const t = useDatabase(kind);
   // A Redis of its own: the gate's counters are asserted, and no one else's process may move them.
   const r = usePrivateRedis();
 

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/fixtures/basics.ts';
 import { useDatabase, useKafkaTopics, usePrivateRedis } from '../../test/fixtures/datastores.ts';
+import { testedStoreKinds } from '../../test/fixtures/databases.ts';
 import { admitOne, openEvent } from '../../test/fixtures/tickets.ts';
 import { activeEventsKey } from '../gate/keys.ts';
 import { ensureClaimsTopic } from '../kafka/claims-topic.ts';
@@ -12,8 +13,8 @@ import { reconcileEvents } from './reconcile.ts';
 
 const brokers = ['127.0.0.1:9092'];
 
-describe('reconcile, when an event fell off the relay’s list', () => {
-  const t = useDatabase();
+describe.each(testedStoreKinds())('reconcile, when an event fell off the relay’s list on %s', (kind) => {
+  const t = useDatabase(kind);
   // A Redis of its own: the relay below drains every listed event of it, and only this file's.
   const r = usePrivateRedis();
   const topics = useKafkaTopics();

@@ -4,11 +4,12 @@ import { admitOne as admit, deliverClaims, openEvent } from '../../test/fixtures
 import { randomId, waitFor } from '../../test/fixtures/basics.ts';
 import { spawnFirstcome } from '../../test/fixtures/processes.ts';
 import { useDatabase, usePrivateRedis } from '../../test/fixtures/datastores.ts';
+import { testedStoreKinds } from '../../test/fixtures/databases.ts';
 import { createVerdictCache } from '../gate/verdict-cache.ts';
 import { reconcileEvents } from './reconcile.ts';
 
-describe('reconcile', () => {
-  const t = useDatabase();
+describe.each(testedStoreKinds())('reconcile on %s', (kind) => {
+  const t = useDatabase(kind);
   // A Redis of its own: a relay on the shared one (a developer's `npm start`, the bench) drains every outbox.
   const r = usePrivateRedis();
 

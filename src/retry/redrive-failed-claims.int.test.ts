@@ -3,14 +3,15 @@ import type { AdmittedClaim } from '../claim.ts';
 import { admitOne as admit, deliverClaims, openEvent } from '../../test/fixtures/tickets.ts';
 import { randomId, waitFor } from '../../test/fixtures/basics.ts';
 import { useDatabase, usePrivateRedis } from '../../test/fixtures/datastores.ts';
+import { testedStoreKinds } from '../../test/fixtures/databases.ts';
 import { createVerdictCache } from '../gate/verdict-cache.ts';
 import { redriveFailedClaims } from './redrive-failed-claims.ts';
 
 // No delay between attempts: each pass finds a refused claim due again.
 const policy = { maxAttempts: 4, baseMs: 1, capMs: 0, batchSize: 100, leaseMs: 60_000 };
 
-describe('the retry job', () => {
-  const t = useDatabase();
+describe.each(testedStoreKinds())('the retry job on %s', (kind) => {
+  const t = useDatabase(kind);
   // A Redis of its own: the gate's counters are asserted, and no one else's process may move them.
   const r = usePrivateRedis();
 

@@ -3,18 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort, randomId } from '../../test/fixtures/basics.ts';
+import { type StoreKind, testDatabaseUrl, testedStoreKinds } from '../../test/fixtures/databases.ts';
 import { useDatabase } from '../../test/fixtures/datastores.ts';
 import { migrateToLatest } from './migrate.ts';
-import { postgresDialect } from './postgres/postgres-dialect.ts';
-import { createStore, ensureDatabaseExists } from './store.ts';
+import { createStore, dialectOf, ensureDatabaseExists } from './store.ts';
 
 const anEvent = (id: string) => ({ id, name: 'drop', stock: 3, perUserLimit: 1, startsAt: null, endsAt: null });
 
-describe('the store', () => {
-  const t = useDatabase();
+// Where no server listens: the test server's URL, user and all, on a free port.
+const unreachableUrl = async (kind: StoreKind) => {
+  const url = new URL(testDatabaseUrl('nowhere', kind));
+  url.port = String(await freePort());
+  return url.toString();
+};
+
+describe.each(testedStoreKinds())('the store on %s', (kind) => {
+  const t = useDatabase(kind);
 
   it('answers an unreachable database with one retryable DB_UNAVAILABLE, whatever the operation', async () => {
-    const url = `postgres://postgres@127.0.0.1:${await freePort()}/nowhere`;
+    const url = await unreachableUrl(kind);
     const store = createStore({ url, poolSize: 1 });
     try {
       const unavailable = { code: 'DB_UNAVAILABLE', retryable: true };
@@ -40,19 +47,28 @@ describe('the store', () => {
     expect((await t.store.findEvent(id))?.name).toBe('drop');
   });
 
-  it('calls a migration the database refuses DB_MIGRATION_FAILED, not retryable, and applies none of it', async () => {
+  it('calls a migration the database refuses DB_MIGRATION_FAILED, not retryable, and never records it as applied', async () => {
+    const dialect = dialectOf(t.url);
     const dir = await mkdtemp(join(tmpdir(), 'firstcome-migrations-'));
-    await cp(postgresDialect.migrationsDir, dir, { recursive: true });
+    await cp(dialect.migrationsDir, dir, { recursive: true });
     await writeFile(join(dir, '9999_broken.sql'), 'CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;\n');
-    const db = postgresDialect.connect({ url: t.url, poolSize: 1 });
+    const db = dialect.connect({ url: t.url, poolSize: 1 });
     try {
-      await expect(migrateToLatest({ db, dialect: { ...postgresDialect, migrationsDir: dir } })).rejects.toMatchObject({
+      const migrate = () => migrateToLatest({ db, dialect: { ...dialect, migrationsDir: dir } });
+      const refused = {
         code: 'DB_MIGRATION_FAILED',
         retryable: false,
         message: expect.stringMatching(/^migration 9999_broken failed: .*no_such_table/),
+      };
+      await expect(migrate()).rejects.toMatchObject(refused);
+      // Not recorded, so the next start tries it again, and fails until someone mends it.
+      await expect(migrate()).rejects.toMatchObject({
+        code: 'DB_MIGRATION_FAILED',
+        message: expect.stringMatching(/^migration 9999_broken failed/),
       });
-      const tables = await db.introspection.getTables();
-      expect(tables.map((table) => table.name)).not.toContain('half_done');
+      // PostgreSQL's DDL is transactional: nothing of the file stays. MySQL's is not (the file's header says so).
+      const tables = (await db.introspection.getTables()).map((table) => table.name);
+      if (kind === 'postgres') expect(tables).not.toContain('half_done');
     } finally {
       await db.destroy();
       await rm(dir, { recursive: true, force: true });

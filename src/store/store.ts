@@ -24,6 +24,7 @@ import { recordRetryOutcomes } from './operations/record-retry-outcomes.ts';
 import { type DeadClaim, settleDeadClaims } from './operations/settle-dead-claims.ts';
 import { type IssuedTicket, streamIssuedTickets } from './operations/stream-issued-tickets.ts';
 import { sumFailedClaimAttempts } from './operations/sum-failed-claim-attempts.ts';
+import { mysqlDialect } from './mysql/mysql-dialect.ts';
 import { postgresDialect } from './postgres/postgres-dialect.ts';
 
 export type { FailedClaimSelection, RetryOutcome } from './dialect.ts';
@@ -47,6 +48,8 @@ export type { DeadClaim } from './operations/settle-dead-claims.ts';
  * DB_WRITE_FAILED / DB_QUERY_FAILED / DB_MIGRATION_FAILED, which retrying does not mend.
  */
 export interface Store {
+  /** The database's name for operators' messages: 'PostgreSQL' or 'MySQL' (MariaDB included). */
+  readonly product: string;
   /** Rejects with EVENT_EXISTS when an event has that id already. */
   insertEvent(event: NewEvent): Promise<EventDefinition>;
   findEvent(id: EventId): Promise<EventDefinition | undefined>;
@@ -113,7 +116,7 @@ export interface Store {
 }
 
 export interface StoreOptions {
-  /** postgres:// or postgresql://, with the database's name. */
+  /** postgres://, postgresql:// or mysql://, with the database's name. */
   url: string;
   /** Connections the store may open at once. @defaultValue 10 */
   poolSize?: number;
@@ -123,14 +126,15 @@ export interface StoreOptions {
 export function dialectOf(url: string): Dialect {
   const scheme = URL.canParse(url) ? new URL(url).protocol : '';
   if (scheme === 'postgres:' || scheme === 'postgresql:') return postgresDialect;
-  throw new AppError('CONFIG_INVALID', `DATABASE_URL: expected a postgres:// URL, got scheme "${scheme}"`);
+  if (scheme === 'mysql:') return mysqlDialect;
+  throw new AppError('CONFIG_INVALID', `DATABASE_URL: expected a postgres:// or mysql:// URL, got scheme "${scheme}"`);
 }
 
 export function createStore({ url, poolSize = 10 }: StoreOptions): Store {
   const dialect = dialectOf(url);
   const db = dialect.connect({ url, poolSize });
   const on: StoreContext = { db, dialect };
-  const operations: Store = {
+  const operations: Omit<Store, 'product'> = {
     insertEvent: (event) => insertEvent(on, event),
     findEvent: (id) => findEvent(db, id),
     listEvents: () => listEvents(db),
@@ -156,7 +160,7 @@ export function createStore({ url, poolSize = 10 }: StoreOptions): Store {
     migrate: () => migrateToLatest(on),
     destroy: () => db.destroy(),
   };
-  const store = {} as Record<string, unknown>;
+  const store: Record<string, unknown> = { product: dialect.product };
   for (const [name, op] of Object.entries(operations) as Array<[string, (...args: unknown[]) => Promise<unknown>]>) {
     store[name] = mapErrors(dialect, name, op);
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomId } from '../../test/fixtures/basics.ts';
 import { useDatabase } from '../../test/fixtures/datastores.ts';
+import { testedStoreKinds } from '../../test/fixtures/databases.ts';
 import type { AdmittedClaim } from '../claim.ts';
 import { writeClaims } from './claim-writer.ts';
 
@@ -13,8 +14,8 @@ const claimOf = (eventId: string, seq: number): AdmittedClaim => ({
   admittedAtMs: Date.now(),
 });
 
-describe('writeClaims', () => {
-  const t = useDatabase();
+describe.each(testedStoreKinds())('writeClaims on %s', (kind) => {
+  const t = useDatabase(kind);
 
   it('promise 3: issues the good claims, records refusals and poison as failed, and stores a redelivered batch once', async () => {
     const eventId = randomId('ev');

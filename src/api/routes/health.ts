@@ -26,7 +26,8 @@ export function registerHealthRoutes(app: FastifyInstance, { store, gate, metric
   app.get('/readyz', async (_request, reply) => {
     const [redis, postgres] = await Promise.all([settle(() => gate.ping()), settle(() => store.ping())]);
     if (redis === 'ok' && postgres === 'ok') return { status: 'ready', checks: { redis, postgres } };
-    const down = [redis === 'down' && 'Redis', postgres === 'down' && 'PostgreSQL'].filter(Boolean).join(' and ');
+    // The check keeps its name `postgres` whatever the store, so that monitors reading it need no change.
+    const down = [redis === 'down' && 'Redis', postgres === 'down' && store.product].filter(Boolean).join(' and ');
     return reply
       .code(503)
       .header('retry-after', '1')

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, randomId } from '../../../test/fixtures/basics.ts';
 import { spawnApi, spawnFirstcome } from '../../../test/fixtures/processes.ts';
 import { startPrivateRedis, useDatabase, useRedis } from '../../../test/fixtures/datastores.ts';
+import { testedStoreKinds } from '../../../test/fixtures/databases.ts';
 import type { AdmittedClaim } from '../../claim.ts';
 
 type Api = Awaited<ReturnType<typeof spawnApi>>;
@@ -18,10 +19,10 @@ const jsonOf = <T>(output: string): T => JSON.parse(output.trim().split('\n').at
 
 // A Redis of its own: relays running on the shared one would carry these claims off to other tests' topics.
 const redisServer = await startPrivateRedis();
+afterAll(async () => redisServer.stop());
 
-describe('firstcome events and firstcome failed', () => {
-  afterAll(async () => redisServer.stop());
-  const t = useDatabase();
+describe.each(testedStoreKinds())('firstcome events and firstcome failed on %s', (kind) => {
+  const t = useDatabase(kind);
   const r = useRedis(redisServer.url);
   let api: Api;
   let env: Record<string, string>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AdmittedClaim } from '../../claim.ts';
 import { randomId } from '../../../test/fixtures/basics.ts';
+import { testedStoreKinds } from '../../../test/fixtures/databases.ts';
 import { useDatabase } from '../../../test/fixtures/datastores.ts';
 
 const claimOf = (eventId: string, seq: number, userId = `u${seq}`, slot = 1): AdmittedClaim => ({
@@ -12,8 +13,8 @@ const claimOf = (eventId: string, seq: number, userId = `u${seq}`, slot = 1): Ad
   admittedAtMs: Date.now(),
 });
 
-describe('insertCoupons', () => {
-  const t = useDatabase();
+describe.each(testedStoreKinds())('insertCoupons on %s', (kind) => {
+  const t = useDatabase(kind);
 
   async function anEvent(stock: number, perUserLimit = 1) {
     const id = randomId('ev');
@@ -31,6 +32,9 @@ describe('insertCoupons', () => {
       refused: [],
     });
     expect(await t.store.countCoupons(eventId)).toBe(500);
+    // A coupon id nobody can guess: a random (version 4) UUID.
+    const v4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    expect((await t.probe.coupons(eventId)).filter((c) => !v4.test(c.id))).toEqual([]);
   });
 
   it('promise 6: refuses, in the database itself, a ticket beyond stock, a ticket twice, a slot twice and an unknown event', async () => {
@@ -54,5 +58,26 @@ describe('insertCoupons', () => {
       'unknown_event',
     ]);
     expect(await t.store.countCoupons(eventId)).toBe(2);
+  });
+
+  it('tells a redelivered claim from another claim holding its ticket or slot: the first is a duplicate, the rest refused', async () => {
+    const eventId = await anEvent(10, 2);
+    const first = [claimOf(eventId, 1, 'alice', 1), claimOf(eventId, 2, 'bob', 1)];
+    await t.store.insertCoupons(first);
+    const takenTicket = claimOf(eventId, 1, 'carol');
+    const takenSlot = claimOf(eventId, 3, 'bob', 1);
+    const fresh = claimOf(eventId, 4, 'dave');
+    const result = await t.store.insertCoupons([first[0]!, takenTicket, takenSlot, fresh]);
+    expect(result.inserted).toBe(1);
+    expect(result.duplicates).toBe(1);
+    expect(result.refused.map((r) => [r.claim, r.reason.split(':')[0]])).toEqual([
+      [takenTicket, 'ticket_taken'],
+      [takenSlot, 'slot_taken'],
+    ]);
+    expect((await t.probe.coupons(eventId)).map((c) => c.claim_id)).toEqual([
+      first[0]!.claimId,
+      first[1]!.claimId,
+      fresh.claimId,
+    ]);
   });
 });
