@@ -5,15 +5,16 @@ import { ensureClaimsTopic } from '../src/kafka/claims-topic.ts';
 import { claimAll, createEventVia, expectPromisesHold, waitForCoupons, type ClaimAnswer } from './fixtures/promises.ts';
 import { createPrivateKafka } from './fixtures/datastores.ts';
 import { randomId, waitFor } from './fixtures/basics.ts';
+import { testedStoreKinds } from './fixtures/databases.ts';
 import { usePipeline } from './fixtures/pipeline.ts';
 import { spawnFirstcome, startTcpProxy } from './fixtures/processes.ts';
 
 const users = (count: number, offset = 0) => Array.from({ length: count }, (_, i) => `user-${offset + i}`);
 const admittedOf = (answers: ClaimAnswer[]) => answers.filter((a) => a.status === 202);
 
-describe('promise 3: when the worker is SIGKILLed mid-drop', () => {
+describe.each(testedStoreKinds())('promise 3: when the worker is SIGKILLed mid-drop (%s)', (store) => {
   // A throttled worker with small batches keeps the drop landing long enough to kill it halfway.
-  const p = usePipeline(() => ({ WORKER_BATCH_SIZE: '100', DB_MAX_WRITES_PER_SEC: '1000' }));
+  const p = usePipeline(() => ({ WORKER_BATCH_SIZE: '100', DB_MAX_WRITES_PER_SEC: '1000' }), { store });
 
   it('a restarted worker issues every admitted claim exactly once', async () => {
     p.processes.dumpOnFailure();
@@ -98,11 +99,12 @@ describe('promise 3: when the Kafka broker stops during a drop', () => {
   });
 });
 
-describe('promise 3: when PostgreSQL is unreachable for a while', () => {
+describe.each(testedStoreKinds())('promise 3: when the database (%s) is unreachable for a while', (store) => {
   let proxy: Awaited<ReturnType<typeof startTcpProxy>> | undefined;
-  const p = usePipeline();
+  const p = usePipeline(undefined, { store });
   beforeAll(async () => {
-    proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+    const database = new URL(p.env.DATABASE_URL!);
+    proxy = await startTcpProxy({ host: database.hostname, port: Number(database.port) });
   });
   afterAll(async () => {
     await proxy?.cut();
