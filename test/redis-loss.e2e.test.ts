@@ -4,6 +4,7 @@ import { openGate } from '../src/gate/open-gate.ts';
 import { adminToken, freePort, randomId, waitFor } from './fixtures/basics.ts';
 import { claimAll, createEventVia, expectPromisesHold, waitForCoupons } from './fixtures/promises.ts';
 import { spawnApi, spawnFirstcome, type ApiProcess, type FirstcomeProcess } from './fixtures/processes.ts';
+import { testedStoreKinds } from './fixtures/databases.ts';
 import { useDatabase, useKafkaTopics } from './fixtures/datastores.ts';
 
 /** A redis-server of this test's own, without persistence: a restart loses everything, as promise 6 supposes. */
@@ -49,8 +50,8 @@ async function startVolatileRedis() {
 const users = (count: number, distinct: number, prefix = 'user') =>
   Array.from({ length: count }, (_, i) => `${prefix}-${i % distinct}`);
 
-describe('promise 6: when Redis loses its data', () => {
-  const t = useDatabase();
+describe.each(testedStoreKinds())('promise 6: when Redis loses its data (%s)', (store) => {
+  const t = useDatabase(store);
   const topics = useKafkaTopics();
   let redis: Awaited<ReturnType<typeof startVolatileRedis>>;
   let env: Record<string, string>;
