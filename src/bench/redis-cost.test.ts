@@ -98,6 +98,27 @@ describe('costOfReadings', () => {
     });
   });
 
+  it('gives each node’s share when the readings name them', () => {
+    const node = (url: string, isMaster: boolean, commandCalls: number, cpuSeconds: number) => ({
+      url,
+      isMaster,
+      commandCalls,
+      cpuSeconds,
+    });
+    const before = {
+      ...reading([0, 0], [0, 0], 2, 1),
+      perNode: [node('redis://127.0.0.1:7000', true, 10, 1), node('redis://127.0.0.1:7003', false, 5, 1)],
+    };
+    const after = {
+      ...reading([0, 0], [0, 0], 2, 1),
+      perNode: [node('redis://127.0.0.1:7000', true, 110, 1.25), node('redis://127.0.0.1:7003', false, 55, 1.1)],
+    };
+    expect(costOfReadings(before, before, after, { claims: 10, admitted: 1 }, 0.5, 0).perNode).toEqual([
+      { node: '127.0.0.1:7000', role: 'master', commands: 100, cpuMs: 250 },
+      { node: '127.0.0.1:7003', role: 'replica', commands: 50, cpuMs: 100 },
+    ]);
+  });
+
   it('leaves the masters out on a single Redis, and the calls null when they were not counted', () => {
     const cost = costOfReadings(
       reading([0, 0], [0, 0], 1, 1),

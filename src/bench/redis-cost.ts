@@ -36,6 +36,8 @@ export interface RedisCost {
    * writes (a script's effects as MULTI … EXEC), which `commandsPerClaim` and the CPU above include.
    */
   masters?: { nodes: number; commandsPerClaim: number; cpuMsPer1000Claims: number; cpuMsPerAdmission: number | null };
+  /** Each node's share of the load when there are several: how the work spread over a cluster's masters. */
+  perNode?: Array<{ node: string; role: 'master' | 'replica'; commands: number; cpuMs: number }>;
 }
 
 /** Sums `calls=` over every `cmdstat_*` line except `info`, which the bench itself sends. */
@@ -92,7 +94,9 @@ export async function readRole(redis: { info(section: string): Promise<string> }
   return /^role:(\w+)/m.exec(await redis.info('replication'))?.[1] ?? 'unknown';
 }
 
-const readNode = async (url: string): Promise<RedisUsage & { isMaster: boolean }> => {
+type NodeUsage = RedisUsage & { url: string; isMaster: boolean };
+
+const readNode = async (url: string): Promise<NodeUsage> => {
   const redis = createClient({ url });
   redis.on('error', () => undefined);
   await redis.connect();
@@ -103,6 +107,7 @@ const readNode = async (url: string): Promise<RedisUsage & { isMaster: boolean }
       await readRole(redis),
     ];
     return {
+      url,
       commandCalls: parseCommandCalls(commandstats),
       cpuSeconds: parseCpuSeconds(cpu),
       isMaster: role === 'master',
@@ -118,13 +123,20 @@ export interface RedisReading {
   masters: RedisUsage;
   nodes: number;
   masterCount: number;
+  perNode?: NodeUsage[];
 }
 
 /** Usage summed over every node the design's Redis has (one URL for a single Redis, every cluster node). */
 export async function readRedisUsage(urls: string[]): Promise<RedisReading> {
   const nodes = await Promise.all(urls.map(readNode));
   const masters = nodes.filter((n) => n.isMaster);
-  return { all: sumUsages(nodes), masters: sumUsages(masters), nodes: nodes.length, masterCount: masters.length };
+  return {
+    all: sumUsages(nodes),
+    masters: sumUsages(masters),
+    nodes: nodes.length,
+    masterCount: masters.length,
+    perNode: nodes,
+  };
 }
 
 /**
@@ -148,6 +160,18 @@ export function costOfReadings(
     callsPerClaim: calls === null ? null : answered.claims > 0 ? round(calls / answered.claims, 3) : 0,
     nodes: after.nodes,
   };
+  if (after.nodes > 1 && before.perNode && after.perNode) {
+    withCalls.perNode = after.perNode.map((node) => {
+      const was = before.perNode?.find((b) => b.url === node.url) ?? node;
+      const used = usageBetween(was, node);
+      return {
+        node: new URL(node.url).host,
+        role: node.isMaster ? 'master' : 'replica',
+        commands: used.commandCalls,
+        cpuMs: round(used.cpuSeconds * 1000, 0),
+      };
+    });
+  }
   if (after.masterCount === after.nodes) return withCalls;
   const masters = costPerClaim(before.masters, after.masters, answered, { usage: before.masters, seconds: 0 });
   return {

@@ -30,6 +30,14 @@ const table = (header: string[], rows: string[][]) =>
     ...rows.map((row) => `| ${row.join(' | ')} |`),
   ].join('\n');
 
+/** Each master's CPU ms during the load, when the run read several nodes: how the work spread over them. */
+const perMaster = (r: DesignResult) => {
+  const masters = (r.redis.perNode ?? []).filter((n) => n.role === 'master');
+  return masters.length > 0
+    ? ` (CPU ms per master: ${masters.map((n) => `${n.node} ${fixed(n.cpuMs)}`).join(', ')})`
+    : '';
+};
+
 /** The results table, the correctness table and the ratio matrix, as markdown. */
 export function renderMarkdown(results: DesignResult[]): string {
   const ceiling = results.find((r) => r.design === 'ceiling');
@@ -119,7 +127,8 @@ export function renderMarkdown(results: DesignResult[]): string {
       (r) =>
         `\`${r.design}\` ${fixed(r.redis.masters?.commandsPerClaim, 2)} cmds/claim, ` +
         `${fixed(r.redis.masters?.cpuMsPer1000Claims, 1)} CPU ms/1k claims, ` +
-        `${fixed(r.redis.masters?.cpuMsPerAdmission, 4)} CPU ms per admission`,
+        `${fixed(r.redis.masters?.cpuMsPerAdmission, 4)} CPU ms per admission` +
+        perMaster(r),
     );
   const nodes = Math.max(0, ...results.map((r) => r.redis.nodes ?? 0));
   const redisNote =
