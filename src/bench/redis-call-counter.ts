@@ -13,6 +13,12 @@ type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 if (dir) {
   let calls = 0;
+  /** Calls by command name, for seeing where a design's calls go. */
+  const byCommand = new Map<string, number>();
+  const tally = (name: unknown, n: number) => {
+    const key = String(name).toUpperCase();
+    byCommand.set(key, (byCommand.get(key) ?? 0) + n);
+  };
   const proto = (RedisClient as unknown as { prototype: Record<string, Method> }).prototype;
   const count = (name: string, weight: (args: unknown[]) => number) => {
     const original = proto[name];
@@ -22,17 +28,30 @@ if (dir) {
       return original.apply(this, args);
     };
   };
-  const commandsOf = (args: unknown[]) => (Array.isArray(args[0]) ? args[0].length : 0);
-  count('sendCommand', () => 1);
-  count('_executePipeline', commandsOf);
+  const batchOf = (args: unknown[]) => (Array.isArray(args[0]) ? (args[0] as Array<{ args?: unknown[] }>) : []);
+  count('sendCommand', (args) => {
+    tally(Array.isArray(args[0]) ? args[0][0] : 'unknown', 1);
+    return 1;
+  });
+  count('_executePipeline', (args) => {
+    for (const command of batchOf(args)) tally(command.args?.[0], 1);
+    return batchOf(args).length;
+  });
   // MULTI and EXEC around the queued commands.
-  count('_executeMulti', (args) => commandsOf(args) + 2);
+  count('_executeMulti', (args) => {
+    for (const command of batchOf(args)) tally(command.args?.[0], 1);
+    tally('MULTI', 1);
+    tally('EXEC', 1);
+    return batchOf(args).length + 2;
+  });
   const file = join(dir, String(process.pid));
   let written = -1;
   const flush = () => {
     if (calls === written) return;
     written = calls;
     try {
+      // The total alone in <pid>, by command in <pid>.json (readers sum the first and merge the second).
+      writeFileSync(`${file}.json`, JSON.stringify(Object.fromEntries(byCommand)));
       writeFileSync(file, String(calls));
     } catch {
       // The bench removed the directory: the run is over.

@@ -29,6 +29,8 @@ export interface RedisCost {
    * is one however many commands its script runs; null when not counted.
    */
   callsPerClaim?: number | null;
+  /** The same requests by command name (EVALSHA, XREADGROUP, …), largest first. */
+  callsByCommand?: Record<string, number>;
   /** Redis nodes read (a cluster's masters and replicas; 1 for a single Redis). */
   nodes?: number;
   /**
@@ -187,9 +189,35 @@ export function costOfReadings(
 
 /** The Redis requests the design's processes have sent so far: the sum of redis-call-counter.ts's files. */
 export async function readRedisCalls(dir: string): Promise<number> {
-  const files = await readdir(dir);
+  const files = (await readdir(dir)).filter((file) => !file.endsWith('.json'));
   const counts = await Promise.all(files.map(async (file) => Number(await readFile(join(dir, file), 'utf8'))));
   return counts.reduce((sum, n) => sum + (Number.isFinite(n) ? n : 0), 0);
+}
+
+/** The same by command name, summed over the processes (a file being rewritten counts as nothing). */
+export async function readRedisCallsByCommand(dir: string): Promise<Record<string, number>> {
+  const files = (await readdir(dir)).filter((file) => file.endsWith('.json'));
+  const merged: Record<string, number> = {};
+  for (const file of files) {
+    let counts: Record<string, number>;
+    try {
+      counts = JSON.parse(await readFile(join(dir, file), 'utf8')) as Record<string, number>;
+    } catch {
+      continue;
+    }
+    for (const [command, n] of Object.entries(counts)) merged[command] = (merged[command] ?? 0) + n;
+  }
+  return merged;
+}
+
+/** What each command added between two readings by command, largest first; commands that added none left out. */
+export function callsBetween(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([command, n]): [string, number] => [command, n - (before[command] ?? 0)])
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1]),
+  );
 }
 
 /** How long to wait for the counters' next write (they write every 100 ms) before reading them. */

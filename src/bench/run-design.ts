@@ -10,7 +10,15 @@ import type { LoadJob, LoadResult } from './load-generator.ts';
 import type { BenchOptions } from './options.ts';
 import { readTreeUsage } from './proc-stats.ts';
 import { createProgressLine } from './progress.ts';
-import { costOfReadings, readRedisCalls, readRedisUsage, redisCallsFlushMs, type RedisCost } from './redis-cost.ts';
+import {
+  callsBetween,
+  costOfReadings,
+  readRedisCalls,
+  readRedisCallsByCommand,
+  readRedisUsage,
+  redisCallsFlushMs,
+  type RedisCost,
+} from './redis-cost.ts';
 import { createScratchDatabase, dropScratchDatabase } from './scratch-database.ts';
 
 export interface DesignResult {
@@ -131,6 +139,7 @@ export async function runDesign(design: Design, options: BenchOptions, site: Run
     await sleep(redisIdleWindowMs);
     const redisBefore = await readRedisUsage(redisUrls);
     const callsBefore = await readRedisCalls(redisCallsDir);
+    const byCommandBefore = await readRedisCallsByCommand(redisCallsDir);
     const before = readTreeUsage(pids);
     const loadAverageAtStart = loadavg()[0] ?? 0;
     const load = forkLoad(job, (p) => progress.update(p));
@@ -139,7 +148,8 @@ export async function runDesign(design: Design, options: BenchOptions, site: Run
     const redisAfter = await readRedisUsage(redisUrls);
     await sleep(redisCallsFlushMs);
     const calls = (await readRedisCalls(redisCallsDir)) - callsBefore;
-    const redis = costOfReadings(
+    const callsByCommand = callsBetween(byCommandBefore, await readRedisCallsByCommand(redisCallsDir));
+    const redisCost = costOfReadings(
       idleStart,
       redisBefore,
       redisAfter,
@@ -147,6 +157,7 @@ export async function runDesign(design: Design, options: BenchOptions, site: Run
       redisIdleWindowMs / 1000,
       calls,
     );
+    const redis = { ...redisCost, callsByCommand };
     progress.say(`${Math.round(result.requestsPerSec)} claims/s, ${result.admitted} admitted; checking the database`);
     let check: CouponCheck | undefined;
     if (design.storesCoupons) {
