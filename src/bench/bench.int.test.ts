@@ -89,6 +89,8 @@ describe('--redis cluster', () => {
     }
     // The course design's SADD and INCR for a first attempt, the SADD alone for a second: 1.5 per claim.
     expect(resultOf(report, 'course').redis.callsPerClaim).toBeCloseTo(1.5, 1);
+    expect(resultOf(report, 'course').redis.callsByCommand).toEqual({ SADD: 2000, INCR: 1000 });
+    expect(resultOf(report, 'firstcome').redis.callsByCommand?.EVALSHA).toBeGreaterThanOrEqual(200);
   });
 });
 
