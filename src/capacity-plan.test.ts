@@ -103,6 +103,25 @@ describe('costsFromBenchResults', () => {
     });
   });
 
+  it('takes a cluster run’s Redis CPU per admission on its masters, the replicas left to their own cores', () => {
+    const cluster = {
+      scenario: { apiProcessesPerDesign: 1, startedAt: '2026-11-30T13:30:00Z', redis: 'cluster', shards: 3 },
+      results: [
+        {
+          design: 'firstcome',
+          requestsPerSec: 10_000,
+          dbRowsPerSec: 9_000,
+          redis: { cpuMsPerAdmission: 0.12, masters: { nodes: 3, cpuMsPerAdmission: 0.07 } },
+        },
+      ],
+    };
+    const costs = costsFromBenchResults(cluster, 'c.json');
+    expect(costs.redisCpuMsPerAdmission).toBe(0.07);
+    expect(costs.source).toBe(
+      'c.json (firstcome bench of 2026-11-30T13:30:00Z; Redis Cluster, 3 shards, CPU per admission on its 3 masters)',
+    );
+  });
+
   it('refuses a results.json without firstcome or from before the Redis figures', () => {
     expect(() => costsFromBenchResults({ results: [] }, 'r.json')).toThrow(/no result for the firstcome design/);
     const old = { results: [{ design: 'firstcome', requestsPerSec: 1, dbRowsPerSec: 1 }] };

@@ -117,22 +117,32 @@ const positiveNumber = (value: unknown): value is number => typeof value === 'nu
 /**
  * Component costs from a `firstcome bench` results.json: its `firstcome` result's claims/s per API process,
  * Redis CPU per admission, and database rows/s (which bounds the relay and the worker alike, measured together).
+ * From a `--redis cluster` run the Redis CPU is the masters' alone per admission: what one admission costs the
+ * master of the shard it runs on (leases and the sweep included), which is what a master's core is sized by;
+ * the replicas replay it on cores of their own.
  */
 export function costsFromBenchResults(report: unknown, file: string): ComponentCosts {
   const shape = report as {
-    scenario?: { apiProcessesPerDesign?: unknown; startedAt?: unknown };
+    scenario?: { apiProcessesPerDesign?: unknown; startedAt?: unknown; redis?: unknown; shards?: unknown };
     results?: Array<{
       design?: unknown;
       requestsPerSec?: unknown;
       dbRowsPerSec?: unknown;
-      redis?: { cpuMsPerAdmission?: unknown };
+      redis?: { cpuMsPerAdmission?: unknown; masters?: { cpuMsPerAdmission?: unknown; nodes?: unknown } };
     }>;
   };
   const firstcome = shape.results?.find((r) => r.design === 'firstcome');
   if (!firstcome) throw new Error(`${file}: no result for the firstcome design (run firstcome bench with it)`);
   const processes = shape.scenario?.apiProcessesPerDesign ?? 1;
   const { requestsPerSec, dbRowsPerSec } = firstcome;
-  const cpuMsPerAdmission = firstcome.redis?.cpuMsPerAdmission;
+  const masters = firstcome.redis?.masters;
+  const onMasters = positiveNumber(masters?.cpuMsPerAdmission);
+  const cpuMsPerAdmission = onMasters ? masters?.cpuMsPerAdmission : firstcome.redis?.cpuMsPerAdmission;
+  const redisSource =
+    shape.scenario?.redis === 'cluster'
+      ? `; Redis Cluster, ${typeof shape.scenario.shards === 'number' ? shape.scenario.shards : 'auto'} shards, ` +
+        (onMasters ? `CPU per admission on its ${String(masters?.nodes)} masters` : 'CPU per admission over its nodes')
+      : '';
   if (!positiveNumber(processes) || !positiveNumber(requestsPerSec)) {
     throw new Error(`${file}: the firstcome result lacks claims/s or the API process count`);
   }
@@ -149,7 +159,7 @@ export function costsFromBenchResults(report: unknown, file: string): ComponentC
     redisCpuMsPerSoldOut: 0,
     relayClaimsPerSec: pipeline ?? measuredCosts.relayClaimsPerSec,
     workerRowsPerSec: pipeline ?? measuredCosts.workerRowsPerSec,
-    source: `${file}${pipeline ? '' : ' (no DB rows/s in it: relay and worker from measuredCosts)'} (firstcome bench of ${typeof shape.scenario?.startedAt === 'string' ? shape.scenario.startedAt : 'unknown date'})`,
+    source: `${file}${pipeline ? '' : ' (no DB rows/s in it: relay and worker from measuredCosts)'} (firstcome bench of ${typeof shape.scenario?.startedAt === 'string' ? shape.scenario.startedAt : 'unknown date'}${redisSource})`,
   };
 }
 

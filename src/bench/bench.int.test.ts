@@ -13,8 +13,8 @@ const config = loadConfig({ DATABASE_URL: adminDatabaseUrl() });
 const known = designs.map((d) => d.name);
 /** Small enough for a test: 2000 claims through 64 connections at 200 coupons, no warm-up. */
 const small = ['--users', '1000', '--attempts', '2', '--stock', '200', '--connections', '64', '--warmup-seconds', '0'];
-const run = (designList: string) => {
-  const argv = [...small, '--designs', designList];
+const run = (designList: string, more: string[] = []) => {
+  const argv = [...small, '--designs', designList, ...more];
   return benchmark(config, parseBenchArgs(argv, known, defaultDesigns), argv);
 };
 const resultOf = (report: Awaited<ReturnType<typeof run>>, design: string) => {
@@ -63,6 +63,34 @@ describe('the correctness columns, read from the database', () => {
     const { redis } = resultOf(report, 'firstcome');
     expect(redis.commandsPerClaim).toBeGreaterThan(0);
     expect(redis.cpuMsPerAdmission).toBeGreaterThan(0);
+  });
+});
+
+describe('--redis cluster', () => {
+  it('runs course, redis-lock and a 3-shard firstcome on the local Redis Cluster, exact, with every node’s cost', async () => {
+    // A one-second warm-up first (its coupons drained within 60 s): on a busy box the relay's and the worker's
+    // first Kafka round (topic, consumer group) can take longer than the drain's 10 s without progress.
+    const report = await run('course,redis-lock,firstcome', [
+      '--redis',
+      'cluster',
+      '--shards',
+      '3',
+      '--warmup-seconds',
+      '1',
+    ]);
+    expect(report.failures).toEqual([]);
+    expect(report.scenario).toMatchObject({ redis: 'cluster', shards: 3 });
+    for (const design of ['course', 'redis-lock', 'firstcome']) {
+      const result = resultOf(report, design);
+      expect(result).toMatchObject({ admitted: 200, issued: 200, overIssued: 0, usersOverLimit: 0, lost: 0 });
+      // Summed over the 3 masters and 3 replicas, the masters alone beside it; the requests counted per claim.
+      expect(result.redis).toMatchObject({ nodes: 6, masters: { nodes: 3 } });
+      expect(result.redis.callsPerClaim).toBeGreaterThan(0);
+    }
+    // The course design's SADD and INCR for a first attempt, the SADD alone for a second: 1.5 per claim.
+    expect(resultOf(report, 'course').redis.callsPerClaim).toBeCloseTo(1.5, 1);
+    expect(resultOf(report, 'course').redis.callsByCommand).toEqual({ SADD: 2000, INCR: 1000 });
+    expect(resultOf(report, 'firstcome').redis.callsByCommand?.EVALSHA).toBeGreaterThanOrEqual(200);
   });
 });
 

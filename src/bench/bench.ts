@@ -21,7 +21,7 @@ export interface BenchReport {
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 
-const scenarioOf = (options: BenchOptions, argv: string[]) => ({
+const scenarioOf = (options: BenchOptions, argv: string[], redisClusterNodes: string[] | undefined) => ({
   command: ['firstcome', 'bench', ...argv].join(' '),
   users: options.users,
   attempts: options.attempts,
@@ -35,6 +35,9 @@ const scenarioOf = (options: BenchOptions, argv: string[]) => ({
   warmupSeconds: options.warmupSeconds,
   seed: options.seed,
   apiProcessesPerDesign: options.workers,
+  redis: options.redis,
+  redisClusterNodes: redisClusterNodes ?? null,
+  shards: options.shards,
   startedAt: new Date().toISOString(),
 });
 
@@ -76,13 +79,29 @@ export function benchRedisUrl(redisUrl: string, runId: string): string {
   return url.toString();
 }
 
+/** The local cluster of scripts/local-redis-cluster: 3 masters and 3 replicas. */
+export const localClusterNodes = [7000, 7001, 7002, 7003, 7004, 7005].map((port) => `127.0.0.1:${port}`);
+
+/**
+ * `--redis cluster`'s nodes: REDIS_CLUSTER_NODES when set, else the local cluster. A cluster has only database
+ * 0, so the bench keeps to its own keys there: its events (deleted through the gate, which knows their
+ * shards) and the contestants' `bench:<run>:*` keys, deleted on every master.
+ */
+export const benchClusterNodes = (config: Pick<Config, 'REDIS_CLUSTER_NODES'>): string[] =>
+  config.REDIS_CLUSTER_NODES ?? localClusterNodes;
+
 /** Runs the designs one after another and returns the report; `runBench` prints and writes it. */
 export async function benchmark(config: Config, options: BenchOptions, argv: string[]): Promise<BenchReport> {
   // Database and key names take it: lower-case letters and digits only.
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const profileDir = options.profile ? join(resolve(options.out), 'profiles') : undefined;
   if (profileDir) await mkdir(profileDir, { recursive: true });
-  const machine = await describeMachine(config.REDIS_URL, config.DATABASE_URL, config.KAFKA_BROKERS);
+  const redisClusterNodes = options.redis === 'cluster' ? benchClusterNodes(config) : undefined;
+  const machine = await describeMachine(
+    redisClusterNodes ? `redis://${redisClusterNodes[0]}` : config.REDIS_URL,
+    config.DATABASE_URL,
+    config.KAFKA_BROKERS,
+  );
   const runs = new Map<string, DesignResult[]>(options.designs.map((name) => [name, []]));
   const failures: BenchReport['failures'] = [];
   // Rounds interleave the designs (A B C A B C) so a busy neighbour hurts all of them alike.
@@ -93,6 +112,8 @@ export async function benchmark(config: Config, options: BenchOptions, argv: str
           repoRoot,
           databaseServerUrl: config.DATABASE_URL,
           redisUrl: benchRedisUrl(config.REDIS_URL, runId),
+          redisClusterNodes,
+          shards: options.shards,
           kafkaBrokers: config.KAFKA_BROKERS,
           runId: options.rounds > 1 ? `${runId}r${round}` : runId,
           profileDir,
@@ -110,7 +131,7 @@ export async function benchmark(config: Config, options: BenchOptions, argv: str
   const ceiling = results.find((r) => r.design === 'ceiling');
   return {
     machine,
-    scenario: scenarioOf(options, argv),
+    scenario: scenarioOf(options, argv, redisClusterNodes),
     results: results.map((r) => ({
       ...r,
       ratioToCeiling: ceiling ? Math.round((r.requestsPerSec / ceiling.requestsPerSec) * 1000) / 1000 : null,
@@ -127,6 +148,10 @@ const describeScenario = (report: BenchReport, options: BenchOptions): [string, 
     `${String(s.users)} users × ${String(s.attempts)} attempts in random order, stock ${String(s.stock)}, ` +
       `${String(s.connections)} connections` +
       (options.workers > 1 ? ` · ${options.workers} API processes per design (--workers)` : '') +
+      (options.redis === 'cluster'
+        ? ` · Redis Cluster (${Array.isArray(s.redisClusterNodes) ? s.redisClusterNodes.length : '?'} nodes)`
+        : ' · single Redis') +
+      ` · firstcome shards ${String(options.shards)}` +
       (options.rounds > 1 ? ` · median of ${options.rounds} interleaved rounds` : ''),
     `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB · Node ${m.node} · Redis ${m.redis} · PostgreSQL ${m.postgres} · Kafka ${m.kafka}`,
   ];

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { nodeArgsOf, userIdHeader, type BenchEvent, type Design } from './design.ts';
+import { nodeArgsOf, redisCallsEnv, userIdHeader, type BenchEvent, type Design } from './design.ts';
 import { createTopic, deleteTopics } from './kafka-topics.ts';
 import { freePort } from '../runtime/ports.ts';
 import { spawnNode, waitForHttp } from './processes.ts';
@@ -32,6 +32,7 @@ export function contestant(
         `--user-id-header=${userIdHeader}`,
         `--database-url=${site.databaseUrl}`,
         `--redis-url=${site.redisUrl}`,
+        ...(site.redisClusterNodes ? [`--redis-cluster-nodes=${site.redisClusterNodes.join(',')}`] : []),
         `--kafka-brokers=${site.kafkaBrokers.join(',')}`,
         `--topic=${site.topic}`,
         `--key-prefix=${site.keyPrefix}`,
@@ -39,7 +40,10 @@ export function contestant(
         `--variant=${options.variant ?? 'correct'}`,
       ];
       const spawnRole = (role: string, entry: string, args: string[]) =>
-        spawnNode(`${name} ${role}`, nodeArgsOf(site, `${name}-${role}`, entry, args), { cwd: site.repoRoot, env: {} });
+        spawnNode(`${name} ${role}`, nodeArgsOf(site, `${name}-${role}`, entry, args), {
+          cwd: site.repoRoot,
+          env: redisCallsEnv(site),
+        });
       const api = join(contestantsDir, `${name}.ts`);
       // Several API processes share the port behind a node:cluster primary, as `firstcome serve --workers N` does.
       const processes = [
@@ -51,7 +55,7 @@ export function contestant(
       const origin = `http://127.0.0.1:${port}`;
       const stop = async () => {
         await Promise.all(processes.map((p) => p.stop()));
-        await deleteKeys(site.redisUrl, `${site.keyPrefix}*`);
+        await deleteKeys(site.redisClusterNodes ?? site.redisUrl, `${site.keyPrefix}*`);
         if (options.consumer) await deleteTopics(site.kafkaBrokers, [site.topic]);
       };
       try {

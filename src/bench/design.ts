@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { ServerProcess } from './processes.ts';
 
 export const benchAdminToken = 'firstcome-bench-admin-token';
@@ -14,6 +15,12 @@ export interface DesignSite {
   repoRoot: string;
   databaseUrl: string;
   redisUrl: string;
+  /** The Redis Cluster's nodes (host:port) in `--redis cluster` mode; every design then uses the cluster. */
+  redisClusterNodes?: string[] | undefined;
+  /** firstcome's event shards (`--shards`). */
+  shards: number | 'auto';
+  /** Where the design's processes write how many Redis requests they sent (redis-call-counter.ts). */
+  redisCallsDir?: string | undefined;
   kafkaBrokers: string[];
   keyPrefix: string;
   topic: string;
@@ -42,11 +49,21 @@ export interface Design {
   launch(site: DesignSite): Promise<LaunchedDesign>;
 }
 
-/** Node's own flags for a server process: a CPU profile per process when the run asks for one. */
+const redisCallCounter = join(import.meta.dirname, 'redis-call-counter.ts');
+
+/**
+ * Node's own flags for a server process: the Redis request counter (it does nothing unless the process's
+ * env names a directory, see `redisCallsEnv`), and a CPU profile per process when the run asks for one.
+ */
 export const nodeArgsOf = (site: DesignSite, label: string, entry: string, args: string[]) => [
+  ...(site.redisCallsDir ? ['--import', redisCallCounter] : []),
   ...(site.profileDir
     ? ['--cpu-prof', '--cpu-prof-dir', site.profileDir, '--cpu-prof-name', `${label}.cpuprofile`]
     : []),
   entry,
   ...args,
 ];
+
+/** The env that turns the Redis request counter on in a design's processes. */
+export const redisCallsEnv = (site: DesignSite): NodeJS.ProcessEnv =>
+  site.redisCallsDir ? { FIRSTCOME_BENCH_REDIS_CALLS_DIR: site.redisCallsDir } : {};

@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import { openGate } from '../gate/open-gate.ts';
-import { benchAdminToken, nodeArgsOf, userIdHeader, type BenchEvent, type Design, type DesignSite } from './design.ts';
+import {
+  benchAdminToken,
+  nodeArgsOf,
+  redisCallsEnv,
+  userIdHeader,
+  type BenchEvent,
+  type Design,
+  type DesignSite,
+} from './design.ts';
 import { deleteTopics } from './kafka-topics.ts';
 import { freePort } from '../runtime/ports.ts';
 import { spawnNode, waitForHttp, type ServerProcess } from './processes.ts';
@@ -19,7 +27,10 @@ export const firstcomeDesign: Design = {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_URL: site.databaseUrl,
-      REDIS_URL: site.redisUrl,
+      ...(site.redisClusterNodes
+        ? { REDIS_CLUSTER_NODES: site.redisClusterNodes.join(',') }
+        : { REDIS_URL: site.redisUrl }),
+      ...redisCallsEnv(site),
       KAFKA_BROKERS: site.kafkaBrokers.join(','),
       KAFKA_TOPIC: site.topic,
       AUTH_MODE: 'trusted-header',
@@ -36,7 +47,7 @@ export const firstcomeDesign: Design = {
     const processes: ServerProcess[] = [];
     const stop = async () => {
       await Promise.all(processes.map((p) => p.stop()));
-      const gate = await openGate({ url: site.redisUrl }, () => undefined);
+      const gate = await openGate({ url: site.redisUrl, clusterNodes: site.redisClusterNodes }, () => undefined);
       try {
         await gate.deleteEvents(events);
       } finally {
@@ -67,6 +78,7 @@ export const firstcomeDesign: Design = {
             name: `bench ${event.id}`,
             stock: event.stock,
             perUserLimit: event.perUserLimit,
+            shards: site.shards,
           }),
         });
         if (response.status !== 201) {

@@ -54,3 +54,21 @@ describe('parseBenchArgs', () => {
     expect(isAppError(thrown, 'CONFIG_INVALID')).toBe(true);
   });
 });
+
+describe('--redis and --shards', () => {
+  it('default to a single Redis and firstcome’s auto shards', () => {
+    expect(parse([])).toMatchObject({ redis: 'single', shards: 'auto' });
+  });
+
+  it('take the cluster and a shard count', () => {
+    expect(parse(['--redis', 'cluster', '--shards', '3'])).toMatchObject({ redis: 'cluster', shards: 3 });
+    expect(parse(['--shards', 'auto']).shards).toBe('auto');
+  });
+
+  it.each([[['--redis', 'sentinel']], [['--shards', '0']], [['--shards', '257']], [['--shards', 'many']]])(
+    'refuses %j',
+    (argv) => {
+      expect(() => parse(argv)).toThrow(/--redis|--shards/);
+    },
+  );
+});

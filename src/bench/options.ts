@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { maxApiWorkers } from '../config.ts';
+import { maxShards } from '../gate/shards.ts';
 import { AppError } from '../errors.ts';
 
 export interface BenchOptions {
@@ -23,6 +24,10 @@ export interface BenchOptions {
   profile: boolean;
   /** API processes on the design's port (node:cluster), the same for every design of the run. */
   workers: number;
+  /** The Redis every design uses: the single REDIS_URL, or the Redis Cluster (REDIS_CLUSTER_NODES or 7000–7005). */
+  redis: 'single' | 'cluster';
+  /** firstcome's event `shards` (admin create body); 'auto' = one per cluster master, 1 on a single Redis. */
+  shards: number | 'auto';
 }
 
 export const benchUsage = `Usage: firstcome bench [options]
@@ -47,6 +52,11 @@ Runs the spike against each design in turn, one fresh database each, and reports
   --workers N          API processes per design on its one port, the same N for every design, the ceiling
                        included (firstcome: serve --workers N; the others behind a node:cluster primary)
                        (default 1)
+  --redis MODE         single: every design on REDIS_URL (its own logical database); cluster: every design on
+                       the Redis Cluster of REDIS_CLUSTER_NODES, else the local one on 127.0.0.1:7000–7005
+                       (scripts/local-redis-cluster start) (default single)
+  --shards N|auto      firstcome's event shards, sent in the admin create body (1..256; default auto: one per
+                       cluster master, 1 on a single Redis)
 `;
 
 const full = { users: 100_000, stock: 10_000, maxSeconds: 120, warmupSeconds: 3 };
@@ -67,6 +77,20 @@ const workersOf = (value: string | undefined): number => {
     throw new AppError('CONFIG_INVALID', `--workers: must be an integer from 1 to ${maxApiWorkers}, got "${value}"`);
   }
   return workers;
+};
+
+const redisOf = (value: string | undefined): BenchOptions['redis'] => {
+  if (value === undefined || value === 'single' || value === 'cluster') return value ?? 'single';
+  throw new AppError('CONFIG_INVALID', `--redis: single or cluster, got "${value}"`);
+};
+
+const shardsOf = (value: string | undefined): BenchOptions['shards'] => {
+  if (value === undefined || value === 'auto') return 'auto';
+  const shards = Number(value);
+  if (!Number.isInteger(shards) || shards < 1 || shards > maxShards) {
+    throw new AppError('CONFIG_INVALID', `--shards: auto or an integer from 1 to ${maxShards}, got "${value}"`);
+  }
+  return shards;
 };
 
 const parseFlags = (argv: string[]) => {
@@ -91,6 +115,8 @@ const parseFlags = (argv: string[]) => {
         out: { type: 'string' },
         profile: { type: 'boolean', default: false },
         workers: { type: 'string' },
+        redis: { type: 'string' },
+        shards: { type: 'string' },
       },
     });
   } catch (error) {
@@ -130,5 +156,7 @@ export function parseBenchArgs(argv: string[], knownDesigns: string[], defaultDe
     out: values.out ?? 'bench-results',
     profile: values.profile,
     workers: workersOf(values.workers),
+    redis: redisOf(values.redis),
+    shards: shardsOf(values.shards),
   };
 }

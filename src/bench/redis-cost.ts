@@ -1,3 +1,5 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createClient } from 'redis';
 
 /** What a Redis server (or the sum over a cluster's nodes) had done so far, from `INFO`. */
@@ -22,6 +24,22 @@ export interface RedisCost {
   backgroundCommandsPerSec: number;
   /** Redis CPU ms/s in the same idle window: its own housekeeping and others' work, included in the load's figures. */
   backgroundCpuMsPerSec: number;
+  /**
+   * Requests the design's own processes sent to Redis per claim answered (redis-call-counter.ts): an EVALSHA
+   * is one however many commands its script runs; null when not counted.
+   */
+  callsPerClaim?: number | null;
+  /** The same requests by command name (EVALSHA, XREADGROUP, …), largest first. */
+  callsByCommand?: Record<string, number>;
+  /** Redis nodes read (a cluster's masters and replicas; 1 for a single Redis). */
+  nodes?: number;
+  /**
+   * The same figures over the masters alone, when the nodes include replicas: replicas replay the masters'
+   * writes (a script's effects as MULTI … EXEC), which `commandsPerClaim` and the CPU above include.
+   */
+  masters?: { nodes: number; commandsPerClaim: number; cpuMsPer1000Claims: number; cpuMsPerAdmission: number | null };
+  /** Each node's share of the load when there are several: how the work spread over a cluster's masters. */
+  perNode?: Array<{ node: string; role: 'master' | 'replica'; commands: number; cpuMs: number }>;
 }
 
 /** Sums `calls=` over every `cmdstat_*` line except `info`, which the bench itself sends. */
@@ -73,22 +91,137 @@ export function costPerClaim(
   };
 }
 
-const readNode = async (url: string): Promise<RedisUsage> => {
+/** `role:` of INFO replication: master, or slave for a replica. */
+export async function readRole(redis: { info(section: string): Promise<string> }): Promise<string> {
+  return /^role:(\w+)/m.exec(await redis.info('replication'))?.[1] ?? 'unknown';
+}
+
+type NodeUsage = RedisUsage & { url: string; isMaster: boolean };
+
+const readNode = async (url: string): Promise<NodeUsage> => {
   const redis = createClient({ url });
   redis.on('error', () => undefined);
   await redis.connect();
   try {
-    const [commandstats, cpu] = [await redis.info('commandstats'), await redis.info('cpu')];
-    return { commandCalls: parseCommandCalls(commandstats), cpuSeconds: parseCpuSeconds(cpu) };
+    const [commandstats, cpu, role] = [
+      await redis.info('commandstats'),
+      await redis.info('cpu'),
+      await readRole(redis),
+    ];
+    return {
+      url,
+      commandCalls: parseCommandCalls(commandstats),
+      cpuSeconds: parseCpuSeconds(cpu),
+      isMaster: role === 'master',
+    };
   } finally {
     redis.destroy();
   }
 };
 
-/** Usage summed over every node the design's Redis has (one URL for a single Redis). */
-export async function readRedisUsage(urls: string[]): Promise<RedisUsage> {
-  return sumUsages(await Promise.all(urls.map(readNode)));
+/** One reading of a design's Redis: every node summed, and its masters alone. */
+export interface RedisReading {
+  all: RedisUsage;
+  masters: RedisUsage;
+  nodes: number;
+  masterCount: number;
+  perNode?: NodeUsage[];
 }
+
+/** Usage summed over every node the design's Redis has (one URL for a single Redis, every cluster node). */
+export async function readRedisUsage(urls: string[]): Promise<RedisReading> {
+  const nodes = await Promise.all(urls.map(readNode));
+  const masters = nodes.filter((n) => n.isMaster);
+  return {
+    all: sumUsages(nodes),
+    masters: sumUsages(masters),
+    nodes: nodes.length,
+    masterCount: masters.length,
+    perNode: nodes,
+  };
+}
+
+/**
+ * The load's Redis cost over every node, with the masters' alone beside it when there are replicas, and the
+ * requests the design's processes counted (`calls`, null when not counted).
+ */
+export function costOfReadings(
+  idleStart: RedisReading,
+  before: RedisReading,
+  after: RedisReading,
+  answered: { claims: number; admitted: number },
+  idleSeconds: number,
+  calls: number | null,
+): RedisCost {
+  const cost = costPerClaim(before.all, after.all, answered, {
+    usage: usageBetween(idleStart.all, before.all),
+    seconds: idleSeconds,
+  });
+  const withCalls: RedisCost = {
+    ...cost,
+    callsPerClaim: calls === null ? null : answered.claims > 0 ? round(calls / answered.claims, 3) : 0,
+    nodes: after.nodes,
+  };
+  if (after.nodes > 1 && before.perNode && after.perNode) {
+    withCalls.perNode = after.perNode.map((node) => {
+      const was = before.perNode?.find((b) => b.url === node.url) ?? node;
+      const used = usageBetween(was, node);
+      return {
+        node: new URL(node.url).host,
+        role: node.isMaster ? 'master' : 'replica',
+        commands: used.commandCalls,
+        cpuMs: round(used.cpuSeconds * 1000, 0),
+      };
+    });
+  }
+  if (after.masterCount === after.nodes) return withCalls;
+  const masters = costPerClaim(before.masters, after.masters, answered, { usage: before.masters, seconds: 0 });
+  return {
+    ...withCalls,
+    masters: {
+      nodes: after.masterCount,
+      commandsPerClaim: masters.commandsPerClaim,
+      cpuMsPer1000Claims: masters.cpuMsPer1000Claims,
+      cpuMsPerAdmission: masters.cpuMsPerAdmission,
+    },
+  };
+}
+
+/** The Redis requests the design's processes have sent so far: the sum of redis-call-counter.ts's files. */
+export async function readRedisCalls(dir: string): Promise<number> {
+  const files = (await readdir(dir)).filter((file) => !file.endsWith('.json'));
+  const counts = await Promise.all(files.map(async (file) => Number(await readFile(join(dir, file), 'utf8'))));
+  return counts.reduce((sum, n) => sum + (Number.isFinite(n) ? n : 0), 0);
+}
+
+/** The same by command name, summed over the processes (a file being rewritten counts as nothing). */
+export async function readRedisCallsByCommand(dir: string): Promise<Record<string, number>> {
+  const files = (await readdir(dir)).filter((file) => file.endsWith('.json'));
+  const merged: Record<string, number> = {};
+  for (const file of files) {
+    let counts: Record<string, number>;
+    try {
+      counts = JSON.parse(await readFile(join(dir, file), 'utf8')) as Record<string, number>;
+    } catch {
+      continue;
+    }
+    for (const [command, n] of Object.entries(counts)) merged[command] = (merged[command] ?? 0) + n;
+  }
+  return merged;
+}
+
+/** What each command added between two readings by command, largest first; commands that added none left out. */
+export function callsBetween(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([command, n]): [string, number] => [command, n - (before[command] ?? 0)])
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1]),
+  );
+}
+
+/** How long to wait for the counters' next write (they write every 100 ms) before reading them. */
+export const redisCallsFlushMs = 250;
 
 /** The difference between two readings, for an idle window. */
 export const usageBetween = (before: RedisUsage, after: RedisUsage): RedisUsage => ({

@@ -79,13 +79,37 @@ describe('renderMarkdown', () => {
           cpuMsPerAdmission: 0.9,
           backgroundCommandsPerSec: 12,
           backgroundCpuMsPerSec: 1.5,
+          callsPerClaim: 2,
         },
       }),
     ]);
-    expect(markdown).toContain('| Redis cmds/claim | Redis CPU ms/1k claims |');
-    expect(markdown).toMatch(/\| 100 \| 2\.00 \| 30\.0 \| 100 \|/);
+    expect(markdown).toContain('| Redis calls/claim | Redis cmds/claim | Redis CPU ms/1k claims |');
+    expect(markdown).toMatch(/\| 100 \| 2\.000 \| 2\.00 \| 30\.0 \| 100 \|/);
     expect(markdown).toContain(
       'the design idle (others’ work and its own polling), counted in them too: `course` 12 commands/s, 1.5 CPU ms/s',
+    );
+  });
+
+  it('gives a cluster’s masters alone beside the figures summed over every node', () => {
+    const markdown = renderMarkdown([
+      aResult('firstcome', 20_000, {
+        redis: {
+          commands: 9000,
+          cpuSeconds: 0.09,
+          commandsPerClaim: 3,
+          cpuMsPer1000Claims: 30,
+          cpuMsPerAdmission: 0.9,
+          backgroundCommandsPerSec: 0,
+          backgroundCpuMsPerSec: 0,
+          callsPerClaim: 0.12,
+          nodes: 6,
+          masters: { nodes: 3, commandsPerClaim: 2, cpuMsPer1000Claims: 20, cpuMsPerAdmission: 0.6 },
+        },
+      }),
+    ]);
+    expect(markdown).toContain('summed over all 6 nodes');
+    expect(markdown).toContain(
+      'the masters alone (replicas replay their writes): `firstcome` 2.00 cmds/claim, 20.0 CPU ms/1k claims, 0.6000 CPU ms per admission',
     );
   });
 });

@@ -30,6 +30,14 @@ const table = (header: string[], rows: string[][]) =>
     ...rows.map((row) => `| ${row.join(' | ')} |`),
   ].join('\n');
 
+/** Each master's CPU ms during the load, when the run read several nodes: how the work spread over them. */
+const perMaster = (r: DesignResult) => {
+  const masters = (r.redis.perNode ?? []).filter((n) => n.role === 'master');
+  return masters.length > 0
+    ? ` (CPU ms per master: ${masters.map((n) => `${n.node} ${fixed(n.cpuMs)}`).join(', ')})`
+    : '';
+};
+
 /** The results table, the correctness table and the ratio matrix, as markdown. */
 export function renderMarkdown(results: DesignResult[]): string {
   const ceiling = results.find((r) => r.design === 'ceiling');
@@ -45,6 +53,7 @@ export function renderMarkdown(results: DesignResult[]): string {
       'tail claims/s',
       'tail p99 ms',
       'server CPU %',
+      'Redis calls/claim',
       'Redis cmds/claim',
       'Redis CPU ms/1k claims',
       'peak RSS MB',
@@ -61,6 +70,7 @@ export function renderMarkdown(results: DesignResult[]): string {
       r.tail.requests > 0 ? fixed(r.tail.requestsPerSec) : 'n/a',
       r.tail.requests > 0 ? fixed(r.tail.latencyMs.p99, 1) : 'n/a',
       fixed(r.serverCpuPercent),
+      fixed(r.redis.callsPerClaim, 3),
       fixed(r.redis.commandsPerClaim, 2),
       fixed(r.redis.cpuMsPer1000Claims, 1),
       fixed(r.serverPeakRssMb),
@@ -111,9 +121,21 @@ export function renderMarkdown(results: DesignResult[]): string {
         `\`${r.design}\` ${fixed(r.redis.backgroundCommandsPerSec)} commands/s, ` +
         `${fixed(r.redis.backgroundCpuMsPerSec, 1)} CPU ms/s`,
     );
+  const masters = results
+    .filter((r) => r.redis.masters)
+    .map(
+      (r) =>
+        `\`${r.design}\` ${fixed(r.redis.masters?.commandsPerClaim, 2)} cmds/claim, ` +
+        `${fixed(r.redis.masters?.cpuMsPer1000Claims, 1)} CPU ms/1k claims, ` +
+        `${fixed(r.redis.masters?.cpuMsPerAdmission, 4)} CPU ms per admission` +
+        perMaster(r),
+    );
+  const nodes = Math.max(0, ...results.map((r) => r.redis.nodes ?? 0));
   const redisNote =
-    '- Redis columns: INFO commandstats calls (a Lua script’s own commands included) and used_cpu_sys+user, ' +
-    'before and after the load, over claims answered' +
+    '- Redis columns: `calls` are the requests the design’s own processes sent (an EVALSHA is one); `cmds` are ' +
+    'INFO commandstats calls (a Lua script’s own commands included) and CPU is used_cpu_sys+user, ' +
+    `before and after the load${nodes > 1 ? `, summed over all ${nodes} nodes` : ''}, over claims answered` +
+    (masters.length > 0 ? `; the masters alone (replicas replay their writes): ${masters.join(', ')}` : '') +
     (busyRedis.length > 0
       ? `; Redis just before each load, the design idle (others’ work and its own polling), counted in them too: ${busyRedis.join(', ')}`
       : '');

@@ -1,4 +1,6 @@
-import { loadavg } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { checkCoupons, waitForDrain, type CouponCheck } from './coupon-checks.ts';
@@ -8,7 +10,15 @@ import type { LoadJob, LoadResult } from './load-generator.ts';
 import type { BenchOptions } from './options.ts';
 import { readTreeUsage } from './proc-stats.ts';
 import { createProgressLine } from './progress.ts';
-import { costPerClaim, readRedisUsage, usageBetween, type RedisCost } from './redis-cost.ts';
+import {
+  callsBetween,
+  costOfReadings,
+  readRedisCalls,
+  readRedisCallsByCommand,
+  readRedisUsage,
+  redisCallsFlushMs,
+  type RedisCost,
+} from './redis-cost.ts';
 import { createScratchDatabase, dropScratchDatabase } from './scratch-database.ts';
 
 export interface DesignResult {
@@ -66,6 +76,9 @@ export interface RunSite {
   repoRoot: string;
   databaseServerUrl: string;
   redisUrl: string;
+  /** `--redis cluster`: the cluster's nodes (host:port), used instead of redisUrl by every design. */
+  redisClusterNodes?: string[] | undefined;
+  shards: number | 'auto';
   kafkaBrokers: string[];
   runId: string;
   profileDir?: string | undefined;
@@ -91,11 +104,15 @@ export async function runDesign(design: Design, options: BenchOptions, site: Run
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   db.on('error', () => undefined);
   let launched: LaunchedDesign | undefined;
+  const redisCallsDir = await mkdtemp(join(tmpdir(), `firstcome-bench-calls-${suffix}-`));
   try {
     launched = await design.launch({
       repoRoot: site.repoRoot,
       databaseUrl,
       redisUrl: site.redisUrl,
+      redisClusterNodes: site.redisClusterNodes,
+      shards: site.shards,
+      redisCallsDir,
       kafkaBrokers: site.kafkaBrokers,
       keyPrefix: `bench:${site.runId}:${design.name}:`,
       topic: `bench.${site.runId}.${design.name}`,
@@ -117,22 +134,30 @@ export async function runDesign(design: Design, options: BenchOptions, site: Run
     };
     if (options.warmupSeconds > 0) await warmUp(design, launched, job, options, db);
     const pids = launched.processes.map((p) => p.pid);
-    const redisUrls = [site.redisUrl];
+    const redisUrls = site.redisClusterNodes?.map((node) => `redis://${node}`) ?? [site.redisUrl];
     const idleStart = await readRedisUsage(redisUrls);
     await sleep(redisIdleWindowMs);
     const redisBefore = await readRedisUsage(redisUrls);
+    const callsBefore = await readRedisCalls(redisCallsDir);
+    const byCommandBefore = await readRedisCallsByCommand(redisCallsDir);
     const before = readTreeUsage(pids);
     const loadAverageAtStart = loadavg()[0] ?? 0;
     const load = forkLoad(job, (p) => progress.update(p));
     const result = await load.result;
     const afterLoad = readTreeUsage(pids);
     const redisAfter = await readRedisUsage(redisUrls);
-    const redis = costPerClaim(
+    await sleep(redisCallsFlushMs);
+    const calls = (await readRedisCalls(redisCallsDir)) - callsBefore;
+    const callsByCommand = callsBetween(byCommandBefore, await readRedisCallsByCommand(redisCallsDir));
+    const redisCost = costOfReadings(
+      idleStart,
       redisBefore,
       redisAfter,
       { claims: result.completed, admitted: result.admitted },
-      { usage: usageBetween(idleStart, redisBefore), seconds: redisIdleWindowMs / 1000 },
+      redisIdleWindowMs / 1000,
+      calls,
     );
+    const redis = { ...redisCost, callsByCommand };
     progress.say(`${Math.round(result.requestsPerSec)} claims/s, ${result.admitted} admitted; checking the database`);
     let check: CouponCheck | undefined;
     if (design.storesCoupons) {
@@ -153,6 +178,7 @@ export async function runDesign(design: Design, options: BenchOptions, site: Run
     await db.end().catch(() => undefined);
     await launched?.stop().catch((error: unknown) => progress.say(`cleanup trouble: ${String(error)}`));
     await dropScratchDatabase(site.databaseServerUrl, databaseName);
+    await rm(redisCallsDir, { recursive: true, force: true });
   }
 }
 

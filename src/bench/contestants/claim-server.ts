@@ -17,6 +17,8 @@ export interface ContestantArgs {
   userIdHeader: string;
   databaseUrl: string;
   redisUrl: string;
+  /** host:port of a Redis Cluster's nodes: the design then uses the cluster instead of redisUrl. */
+  redisClusterNodes: string[] | undefined;
   kafkaBrokers: string[];
   topic: string;
   keyPrefix: string;
@@ -33,6 +35,7 @@ export function parseContestantArgs(argv: string[]): ContestantArgs {
       'user-id-header': { type: 'string', default: 'x-user-id' },
       'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/bench' },
       'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+      'redis-cluster-nodes': { type: 'string' },
       'kafka-brokers': { type: 'string', default: '127.0.0.1:9092' },
       topic: { type: 'string', default: 'bench.course' },
       'key-prefix': { type: 'string', default: 'bench:' },
@@ -47,6 +50,7 @@ export function parseContestantArgs(argv: string[]): ContestantArgs {
     userIdHeader: values['user-id-header'].toLowerCase(),
     databaseUrl: values['database-url'],
     redisUrl: values['redis-url'],
+    redisClusterNodes: values['redis-cluster-nodes']?.split(','),
     kafkaBrokers: values['kafka-brokers'].split(','),
     topic: values.topic,
     keyPrefix: values['key-prefix'],

@@ -4,14 +4,17 @@
 // --variant no-sadd skips the SADD: the broken design the harness tests must catch (users over limit).
 import pg from 'pg';
 import { Producer, stringSerializers } from '@platformatic/kafka';
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
 import { AppError } from '../../errors.ts';
 import { parseContestantArgs, runClaimServer, type ClaimVerdict } from './claim-server.ts';
 
 const lingerMs = 5;
 
 const args = parseContestantArgs(process.argv.slice(2));
-const redis = createClient({ url: args.redisUrl });
+// On a Redis Cluster one event's keys share the hash tag {eventId}: the design's one Redis, for one event.
+const redis = args.redisClusterNodes
+  ? createCluster({ rootNodes: args.redisClusterNodes.map((node) => ({ url: `redis://${node}` })) })
+  : createClient({ url: args.redisUrl });
 redis.on('error', () => undefined);
 await redis.connect();
 const producer = new Producer({
@@ -42,10 +45,10 @@ async function decide(eventId: string, userId: string): Promise<ClaimVerdict> {
   if (stock === undefined) throw new AppError('EVENT_NOT_FOUND', `No event has the id "${eventId}".`);
   try {
     if (args.variant !== 'no-sadd') {
-      const added = await redis.sAdd(`${args.keyPrefix}applied:${eventId}`, userId);
+      const added = await redis.sAdd(`${args.keyPrefix}{${eventId}}:applied`, userId);
       if (added === 0) return { kind: 'LIMIT_REACHED' };
     }
-    const count = await redis.incr(`${args.keyPrefix}count:${eventId}`);
+    const count = await redis.incr(`${args.keyPrefix}{${eventId}}:count`);
     if (count > stock) return { kind: 'SOLD_OUT' };
   } catch (error) {
     throw new AppError('GATE_UNAVAILABLE', `Redis did not answer for ${eventId}`, { cause: error, retryable: true });

@@ -4,7 +4,7 @@
 // The lock is held around the check and the insert in PostgreSQL and released only after COMMIT.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { createClient, defineScript } from 'redis';
+import { createClient, createCluster, defineScript } from 'redis';
 import { AppError } from '../../errors.ts';
 import { parseContestantArgs, runClaimServer, type ClaimVerdict } from './claim-server.ts';
 
@@ -38,15 +38,22 @@ const unlock = defineScript({
   },
   transformReply: (reply: unknown) => reply as number,
 });
-const redis = createClient({ url: args.redisUrl, scripts: { tryLock, unlock } });
+// On a Redis Cluster the lock and its channel share the hash tag {eventId}, so the release script's two keys
+// are in one slot; a PUBLISH reaches subscribers on every node of the cluster.
+const redis = args.redisClusterNodes
+  ? createCluster({
+      rootNodes: args.redisClusterNodes.map((node) => ({ url: `redis://${node}` })),
+      scripts: { tryLock, unlock },
+    })
+  : createClient({ url: args.redisUrl, scripts: { tryLock, unlock } });
 redis.on('error', () => undefined);
 await redis.connect();
 const subscriber = redis.duplicate();
 subscriber.on('error', () => undefined);
 await subscriber.connect();
 
-const lockKey = (eventId: string) => `${args.keyPrefix}lock:${eventId}`;
-const channelOf = (eventId: string) => `${args.keyPrefix}lock-released:${eventId}`;
+const lockKey = (eventId: string) => `${args.keyPrefix}{${eventId}}:lock`;
+const channelOf = (eventId: string) => `${args.keyPrefix}{${eventId}}:lock-released`;
 
 /** Waiters per event, woken one per release message, as Redisson's LockPubSub releases one permit. */
 const waiters = new Map<string, Array<() => void>>();

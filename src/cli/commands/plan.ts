@@ -12,7 +12,8 @@ workers and database write rate a peak of R claims/s on S coupons needs, from wh
   --per-user-limit N        coupons one user may hold (default 1)
   --drain-seconds D         every coupon in the database within D seconds of the start (default 60)
   --from FILE               component costs from a \`firstcome bench\` results.json (its firstcome result)
-                            instead of the figures measured on the dev box (src/capacity-plan.ts)
+                            instead of the figures measured on the dev box (src/capacity-plan.ts); from a
+                            \`bench --redis cluster\` run, the Redis CPU per admission on its masters
   --json                    print the plan as JSON
 `;
 
