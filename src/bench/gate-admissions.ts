@@ -7,6 +7,8 @@
  *
  * Each round runs every variant once, in a rotated order, on a fresh event of stock --claims with
  * --concurrency claims in flight, and checks that exactly the stock was admitted with distinct tickets.
+ * Beside admissions/s: the script calls (EVALSHA and EVAL, summed over the masters' INFO commandstats) per
+ * admission, which is 1 when no claim needed a lease of its own.
  * On a single Redis (REDIS_URL) `wait=1` needs a replica; the local cluster (scripts/local-redis-cluster)
  * has one per master. Prints one line per run and the median per variant; deletes its events.
  */
@@ -15,6 +17,7 @@ import { parseArgs } from 'node:util';
 import type { EventDefinition } from '../claim.ts';
 import { loadConfig } from '../config.ts';
 import { openGate } from '../gate/open-gate.ts';
+import { connectRedis, createRedis, isCluster } from '../gate/redis.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,7 +53,23 @@ const config = loadConfig();
 const clusterNodes = args.cluster?.split(',') ?? config.REDIS_CLUSTER_NODES;
 const redisOptions = { url: config.REDIS_URL, clusterNodes, password: config.REDIS_PASSWORD };
 
-async function runOnce(variant: Variant): Promise<number> {
+/** EVALSHA and EVAL calls so far, summed over every master. */
+async function scriptCalls(): Promise<number> {
+  const redis = await connectRedis(createRedis(redisOptions), () => undefined);
+  try {
+    const nodes = isCluster(redis) ? await Promise.all(redis.masters.map((m) => redis.nodeClient(m))) : [redis];
+    let calls = 0;
+    for (const node of nodes) {
+      const stats = await node.info('commandstats');
+      for (const match of stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)) calls += Number(match[1]);
+    }
+    return calls;
+  } finally {
+    redis.destroy();
+  }
+}
+
+async function runOnce(variant: Variant): Promise<{ rate: number; callsPerAdmission: number }> {
   const gate = await openGate(
     { ...redisOptions, replicaWait: { replicas: variant.waitReplicas, timeoutMs: 1000 } },
     () => undefined,
@@ -68,6 +87,7 @@ async function runOnce(variant: Variant): Promise<number> {
   };
   try {
     await gate.loadEvent(event);
+    const callsBefore = await scriptCalls();
     const tickets = new Set<number>();
     let next = 0;
     const startedAt = performance.now();
@@ -81,8 +101,9 @@ async function runOnce(variant: Variant): Promise<number> {
       }),
     );
     const seconds = (performance.now() - startedAt) / 1000;
+    const callsPerAdmission = ((await scriptCalls()) - callsBefore) / claims;
     if (tickets.size !== claims) throw new Error(`${variant.name}: admitted ${tickets.size} of ${claims}`);
-    return claims / seconds;
+    return { rate: claims / seconds, callsPerAdmission };
   } finally {
     await gate.deleteEvents([event.id]);
     await gate.close();
@@ -93,9 +114,12 @@ const results = new Map<string, number[]>(variants.map((v) => [v.name, []]));
 for (let round = 0; round < rounds; round++) {
   for (let i = 0; i < variants.length; i++) {
     const variant = variants[(i + round) % variants.length]!;
-    const rate = await runOnce(variant);
+    const { rate, callsPerAdmission } = await runOnce(variant);
     results.get(variant.name)!.push(rate);
-    process.stdout.write(`round ${round + 1}  ${variant.name.padEnd(20)} ${Math.round(rate)} admissions/s\n`);
+    process.stdout.write(
+      `round ${round + 1}  ${variant.name.padEnd(20)} ${Math.round(rate)} admissions/s  ` +
+        `${callsPerAdmission.toFixed(3)} script calls/admission\n`,
+    );
   }
 }
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
