@@ -1,3 +1,4 @@
+import { eventDefinition } from '../../test/fixtures/tickets.ts';
 import { describe, expect, it } from 'vitest';
 import type { EventDefinition } from '../claim.ts';
 import { randomId } from '../../test/fixtures/basics.ts';
@@ -5,18 +6,8 @@ import { usePrivateRedis } from '../../test/fixtures/datastores.ts';
 import { createGate } from './gate.ts';
 import { gateKeys } from './keys.ts';
 
-const anEvent = (id: string, overrides: Partial<EventDefinition> = {}): EventDefinition => ({
-  id,
-  name: 'test drop',
-  stock: 10,
-  perUserLimit: 1,
-  shards: 1,
-  startsAt: null,
-  endsAt: null,
-  closedAt: null,
-  createdAt: new Date(),
-  ...overrides,
-});
+const anEvent = (id: string, overrides: Partial<EventDefinition> = {}) =>
+  eventDefinition(id, { stock: 10, ...overrides });
 
 describe('end-event', () => {
   // A Redis of its own: a relay on the shared one would drain the outboxes these tests count.

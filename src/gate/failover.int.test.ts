@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventDefinition } from '../claim.ts';
+import { eventDefinition } from '../../test/fixtures/tickets.ts';
 import { AppError } from '../errors.ts';
 import { randomId, waitFor } from '../../test/fixtures/basics.ts';
 import { usePrivateCluster } from '../../test/fixtures/datastores.ts';
@@ -23,17 +23,7 @@ describe('a master fails over mid-drop (REDIS_WAIT_REPLICAS=1)', () => {
   it('answers 503 while the replica takes over, never a 202 it then forgets, and never a ticket twice', async () => {
     const gate = createGate(redis!, { replicaWait: { replicas: 1, timeoutMs: 500 } });
     const eventId = randomId('ev');
-    const event: EventDefinition = {
-      id: eventId,
-      name: 'failover drop',
-      stock: 100_000,
-      perUserLimit: 1,
-      shards: 3,
-      startsAt: null,
-      endsAt: null,
-      closedAt: null,
-      createdAt: new Date(),
-    };
+    const event = eventDefinition(eventId, { stock: 100_000, shards: 3 });
     await gate.loadEvent(event);
     const layout = layoutOf(eventId, 3);
     const victim = await nodeClientFor(redis!, layout.shardKeys[1]!.event);

@@ -1,3 +1,4 @@
+import { eventDefinition } from '../../test/fixtures/tickets.ts';
 import { describe, expect, it } from 'vitest';
 import { claimFieldNames, type EventDefinition } from '../claim.ts';
 import { randomId } from '../../test/fixtures/basics.ts';
@@ -8,18 +9,8 @@ import { createGateHandle } from './open-gate.ts';
 import { createOutboxConsumer } from './outbox.ts';
 import { connectRedis, createRedis, nodeClientFor } from './redis.ts';
 
-const anEvent = (id: string, overrides: Partial<EventDefinition> = {}): EventDefinition => ({
-  id,
-  name: 'test drop',
-  stock: 100,
-  perUserLimit: 1,
-  shards: 1,
-  startsAt: null,
-  endsAt: null,
-  closedAt: null,
-  createdAt: new Date(),
-  ...overrides,
-});
+const anEvent = (id: string, overrides: Partial<EventDefinition> = {}) =>
+  eventDefinition(id, { stock: 100, ...overrides });
 
 const countBy = (admissions: Admission[]) =>
   admissions.reduce<Record<string, number>>((counts, a) => ({ ...counts, [a.kind]: (counts[a.kind] ?? 0) + 1 }), {});

@@ -1,22 +1,11 @@
+import { eventDefinition } from '../../test/fixtures/tickets.ts';
 import { describe, expect, it } from 'vitest';
-import type { EventDefinition, IssuedTickets } from '../claim.ts';
+import type { IssuedTickets } from '../claim.ts';
 import { randomId, waitFor } from '../../test/fixtures/basics.ts';
 import { usePrivateRedis } from '../../test/fixtures/datastores.ts';
 import { createGate, type UserTicket } from './gate.ts';
 import { activeEventsKey, gateKeys } from './keys.ts';
 import { connectRedis, createRedis, type GateRedis, nodeClientFor } from './redis.ts';
-
-const anEvent = (id: string, stock: number): EventDefinition => ({
-  id,
-  name: 'test drop',
-  stock,
-  perUserLimit: 1,
-  shards: 1,
-  startsAt: null,
-  endsAt: null,
-  closedAt: null,
-  createdAt: new Date(),
-});
 
 /** `holders` users holding tickets 1..holders+1 but `gap`, as the database would after a dead claim. */
 function issuedWithGap(holders: number, gap: number): IssuedTickets {
@@ -43,12 +32,12 @@ describe('loading an event into the gate', () => {
     // The list unwritable (a wrong type makes SADD fail), as when its node is down in a cluster.
     await r.redis.set(activeEventsKey, 'not a set');
     try {
-      await expect(gate.loadEvent(anEvent(eventId, 5))).rejects.toThrow();
+      await expect(gate.loadEvent(eventDefinition(eventId, { stock: 5 }))).rejects.toThrow();
       expect(await gate.admitClaim({ eventId, userId: 'u1', claimId: randomId('c') })).toEqual({ kind: 'NO_EVENT' });
     } finally {
       await r.redis.del(activeEventsKey);
     }
-    expect(await gate.loadEvent(anEvent(eventId, 5))).toBe(true);
+    expect(await gate.loadEvent(eventDefinition(eventId, { stock: 5 }))).toBe(true);
     expect(await r.redis.sIsMember(activeEventsKey, eventId)).toBe(1);
     expect((await gate.admitClaim({ eventId, userId: 'u1', claimId: randomId('c') })).kind).toBe('ADMITTED');
   });
@@ -58,7 +47,7 @@ describe('loading an event into the gate', () => {
     const eventId = r.eventId();
     const stock = 20_001;
     const before = await scriptCalls(r.redis, eventId);
-    expect(await gate.loadEvent(anEvent(eventId, stock), issuedWithGap(20_000, 777))).toBe(true);
+    expect(await gate.loadEvent(eventDefinition(eventId, { stock: stock }), issuedWithGap(20_000, 777))).toBe(true);
     // A few hundred users a call, then the free ticket, then the call that makes the event admit.
     expect((await scriptCalls(r.redis, eventId)) - before).toBeGreaterThanOrEqual(20);
 
@@ -88,7 +77,7 @@ describe('loading an event into the gate', () => {
       let release: () => void = () => undefined;
       const released = new Promise<void>((resolve) => (release = resolve));
       let isFirstReading = false;
-      const firstLoad = first.loadEvent(anEvent(eventId, 5), async (onPage) => {
+      const firstLoad = first.loadEvent(eventDefinition(eventId, { stock: 5 }), async (onPage) => {
         isFirstReading = true;
         await onPage(tickets.slice(0, 2));
         await released;
@@ -97,7 +86,7 @@ describe('loading an event into the gate', () => {
       await waitFor('the first load to read the database', () => isFirstReading);
 
       let secondReads = 0;
-      const secondLoad = second.loadEvent(anEvent(eventId, 5), async (onPage) => {
+      const secondLoad = second.loadEvent(eventDefinition(eventId, { stock: 5 }), async (onPage) => {
         secondReads++;
         await onPage(tickets);
       });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventDefinition } from '../../test/fixtures/tickets.ts';
 import { freePort, randomId, waitFor } from '../../test/fixtures/basics.ts';
 import { loadConfig } from '../config.ts';
 import { openGate } from './open-gate.ts';
@@ -128,17 +129,7 @@ describe('a Redis that speaks only TLS and asks for a password', () => {
     );
     try {
       const eventId = randomId('ev');
-      await gate.loadEvent({
-        id: eventId,
-        name: 'tls',
-        stock: 1,
-        perUserLimit: 1,
-        shards: 1,
-        startsAt: null,
-        endsAt: null,
-        closedAt: null,
-        createdAt: new Date(),
-      });
+      await gate.loadEvent(eventDefinition(eventId, { stock: 1 }));
       expect(await gate.admitClaim({ eventId, userId: 'alice', claimId: randomId('c') })).toMatchObject({
         kind: 'ADMITTED',
         seq: 1,

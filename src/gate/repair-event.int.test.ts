@@ -1,22 +1,11 @@
+import { eventDefinition } from '../../test/fixtures/tickets.ts';
 import { describe, expect, it } from 'vitest';
-import type { EventDefinition, IssuedTickets } from '../claim.ts';
+import type { IssuedTickets } from '../claim.ts';
 import { randomId } from '../../test/fixtures/basics.ts';
 import { usePrivateRedis } from '../../test/fixtures/datastores.ts';
 import { createGate, type Gate, type UserTicket } from './gate.ts';
 import { gateKeys } from './keys.ts';
 import { type GateRedis, nodeClientFor } from './redis.ts';
-
-const anEvent = (id: string, stock: number): EventDefinition => ({
-  id,
-  name: 'test drop',
-  stock,
-  perUserLimit: 1,
-  shards: 1,
-  startsAt: null,
-  endsAt: null,
-  closedAt: null,
-  createdAt: new Date(),
-});
 
 /** One claim per user for tickets 1..through, but `gap`. */
 const ticketsBut = (through: number, gap: number): UserTicket[] =>
@@ -50,7 +39,7 @@ describe('repairing an event in the gate', () => {
   it('repairs 20,000 claims in many small calls, admitting nothing until the last, then hands out the free ticket', async () => {
     const gate = createGate(r.redis);
     const eventId = r.eventId();
-    const event = anEvent(eventId, 20_010);
+    const event = eventDefinition(eventId, { stock: 20_010 });
     const database = ticketsBut(20_001, 777);
     await gate.loadEvent(event, issuedOf(database));
     // A failover to a replica that missed half the users and the counters.
@@ -82,7 +71,7 @@ describe('repairing an event in the gate', () => {
   it('counts again when a ticket is given back while it counts, so the ticket is handed out once', async () => {
     const gate = createGate(r.redis);
     const eventId = r.eventId();
-    const event = anEvent(eventId, 4);
+    const event = eventDefinition(eventId, { stock: 4 });
     await gate.loadEvent(event);
     const claims: Array<{ eventId: string; userId: string; claimId: string; seq: number }> = [];
     for (const userId of ['a', 'b', 'c']) {
@@ -109,7 +98,7 @@ describe('repairing an event in the gate', () => {
   it('stops pausing an event whose repair died once the pause lapses', async () => {
     const gate = createGate(r.redis, { repair: { pauseMs: 0 } });
     const eventId = r.eventId();
-    const event = anEvent(eventId, 2);
+    const event = eventDefinition(eventId, { stock: 2 });
     await gate.loadEvent(event);
     // The repair dies right after pausing the event; its pause (0 ms here) lapses on its own.
     await expect(

@@ -1,3 +1,4 @@
+import { eventDefinition } from '../../test/fixtures/tickets.ts';
 import { describe, expect, it } from 'vitest';
 import type { EventDefinition } from '../claim.ts';
 import { randomId } from '../../test/fixtures/basics.ts';
@@ -8,18 +9,8 @@ import { activeEventsKey } from './keys.ts';
 import { isCluster, nodeClientFor } from './redis.ts';
 import { homeShard } from './shards.ts';
 
-const aShardedEvent = (id: string, overrides: Partial<EventDefinition> = {}): EventDefinition => ({
-  id,
-  name: 'sharded drop',
-  stock: 1000,
-  perUserLimit: 1,
-  shards: 3,
-  startsAt: null,
-  endsAt: null,
-  closedAt: null,
-  createdAt: new Date(),
-  ...overrides,
-});
+const aShardedEvent = (id: string, overrides: Partial<EventDefinition> = {}) =>
+  eventDefinition(id, { stock: 1000, shards: 3, ...overrides });
 
 const countBy = (admissions: Admission[]) =>
   admissions.reduce<Record<string, number>>((counts, a) => ({ ...counts, [a.kind]: (counts[a.kind] ?? 0) + 1 }), {});

@@ -1,21 +1,9 @@
+import { eventDefinition } from '../../test/fixtures/tickets.ts';
 import { describe, expect, it } from 'vitest';
-import type { EventDefinition } from '../claim.ts';
 import { randomId, waitFor } from '../../test/fixtures/basics.ts';
 import { dropPubSubConnections, usePrivateRedis } from '../../test/fixtures/datastores.ts';
 import { type Admission, createGate } from './gate.ts';
 import { createVerdictCache } from './verdict-cache.ts';
-
-const anEvent = (id: string, stock: number): EventDefinition => ({
-  id,
-  name: 'test drop',
-  stock,
-  perUserLimit: 1,
-  shards: 1,
-  startsAt: null,
-  endsAt: null,
-  closedAt: null,
-  createdAt: new Date(),
-});
 
 const generationOf = (admission: Admission): number => {
   if (admission.kind !== 'SOLD_OUT' && admission.kind !== 'ENDED') throw new Error(`not final: ${admission.kind}`);
@@ -29,7 +17,7 @@ describe('the generation of an event in the gate', () => {
   it('keeps a sold-out verdict out of memory when a restock notice arrives between the script call and remember()', async () => {
     const gate = createGate(r.redis);
     const eventId = r.eventId();
-    await gate.loadEvent(anEvent(eventId, 1));
+    await gate.loadEvent(eventDefinition(eventId, { stock: 1 }));
     const first = await gate.admitClaim({ eventId, userId: 'u1', claimId: 'claim-1' });
     if (first.kind !== 'ADMITTED') throw new Error(`u1 was not admitted: ${first.kind}`);
 
@@ -66,7 +54,7 @@ describe('the generation of an event in the gate', () => {
   it('forgets a remembered sell-out when its subscription reconnects, since notices sent meanwhile are lost', async () => {
     const gate = createGate(r.redis);
     const eventId = r.eventId();
-    await gate.loadEvent(anEvent(eventId, 1));
+    await gate.loadEvent(eventDefinition(eventId, { stock: 1 }));
     await gate.admitClaim({ eventId, userId: 'u1', claimId: randomId('c') });
     const sold = await gate.admitClaim({ eventId, userId: 'u2', claimId: randomId('c') });
     // A memory that outlives the test: only the reconnect can clear it.
@@ -85,7 +73,7 @@ describe('the generation of an event in the gate', () => {
   it('is raised by a close and by a repair', async () => {
     const gate = createGate(r.redis);
     const eventId = r.eventId();
-    const event = anEvent(eventId, 1);
+    const event = eventDefinition(eventId, { stock: 1 });
     await gate.loadEvent(event);
     await gate.admitClaim({ eventId, userId: 'u1', claimId: 'claim-1' });
     const sold = generationOf(await gate.admitClaim({ eventId, userId: 'u2', claimId: randomId('c') }));
