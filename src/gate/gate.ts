@@ -110,22 +110,27 @@ export function createGate(redis: GateRedis, options: GateOptions = {}) {
     },
     options.replicaWait && options.replicaWait.replicas > 0 ? createReplicaWait(redis, options.replicaWait) : undefined,
   );
-  // An event's shard count never changes, so a process learns it once, from the pool.
-  const shardCounts = new Map<EventId, number>();
+  // An event's shard count never changes, so a process learns its layout once, from the pool: a claim
+  // then builds no keys and makes no extra round trip.
+  const layouts = new Map<EventId, EventLayout>();
 
   /** The event's layout in the gate; undefined when the gate does not hold its pool. */
   async function layoutFor(eventId: EventId): Promise<EventLayout | undefined> {
-    const known = shardCounts.get(eventId);
-    if (known !== undefined) return layoutOf(eventId, known);
+    const known = layouts.get(eventId);
+    if (known) return known;
     const [stock, shards] = await call(`the shards of event ${eventId}`, () =>
       redis.hmGet(gateKeys(eventId).event, ['stock', 'shards']),
     );
     if (stock === null || stock === undefined) return undefined;
-    const count = Number(shards ?? 1);
-    if (shardCounts.size > 10_000) shardCounts.clear();
-    shardCounts.set(eventId, count);
-    return layoutOf(eventId, count);
+    const layout = layoutOf(eventId, Number(shards ?? 1));
+    if (layouts.size > 10_000) layouts.clear();
+    layouts.set(eventId, layout);
+    return layout;
   }
+
+  /** The layout, or one shard's when the gate lost the pool: where a lone shard's keys would be. */
+  const layoutOrFirst = async (eventId: EventId): Promise<EventLayout> =>
+    (await layoutFor(eventId)) ?? layoutOf(eventId, 1);
 
   /**
    * The claims the gate holds for an event, handed to `onPage` a page at a time (HSCAN: a user may come
@@ -135,8 +140,7 @@ export function createGate(redis: GateRedis, options: GateOptions = {}) {
     eventId: EventId,
     onPage: (page: UserTicket[]) => Promise<void> | void,
   ): Promise<Omit<GateTickets, 'held'>> {
-    const layout = await layoutFor(eventId);
-    const shardKeys = layout?.shardKeys ?? [gateKeys(eventId)];
+    const { shardKeys } = await layoutOrFirst(eventId);
     return call(`tickets of event ${eventId}`, async () => {
       const fields = await redis.hGetAll(shardKeys[0]!.event);
       const admitted = await Promise.all(shardKeys.map((k) => redis.hGet(k.event, 'admitted')));
@@ -195,8 +199,7 @@ export function createGate(redis: GateRedis, options: GateOptions = {}) {
      * end stays), and raises its generation; returns false when the gate does not hold the event.
      */
     async endEvent(eventId: EventId, endsAtMs: number): Promise<boolean> {
-      const layout = await layoutFor(eventId);
-      const shardKeys = layout?.shardKeys ?? [gateKeys(eventId)];
+      const { shardKeys } = await layoutOrFirst(eventId);
       const replies = await call(`end-event for event ${eventId}`, () =>
         Promise.all(shardKeys.map((k) => redis.endEvent([k.event], [endsAtMs]))),
       );
@@ -208,7 +211,7 @@ export function createGate(redis: GateRedis, options: GateOptions = {}) {
      * On a sharded event the ticket joins its shard's lease, and the pool hears that it must sweep again.
      */
     async returnTicket(claim: { eventId: EventId; userId: UserId; claimId: string; seq: number }): Promise<boolean> {
-      const layout = (await layoutFor(claim.eventId)) ?? layoutOf(claim.eventId, 1);
+      const layout = await layoutOrFirst(claim.eventId);
       const shard = layout.homeOf(claim.userId);
       const k = layout.shardKeys[shard]!;
       const what = `return-ticket for claim ${claim.claimId}`;
@@ -257,7 +260,7 @@ export function createGate(redis: GateRedis, options: GateOptions = {}) {
     },
 
     async listHeldClaims(eventId: EventId, userId: UserId): Promise<HeldClaim[]> {
-      const layout = (await layoutFor(eventId)) ?? layoutOf(eventId, 1);
+      const layout = await layoutOrFirst(eventId);
       const k = layout.shardKeys[layout.homeOf(userId)]!;
       const held = await call(`claims of user in event ${eventId}`, () => redis.hGet(k.users, userId));
       return held ? parseHeldClaims(held) : [];
@@ -281,19 +284,19 @@ export function createGate(redis: GateRedis, options: GateOptions = {}) {
 
     /** The claims waiting in the event's outboxes (every shard's). */
     async readOutbox(eventId: EventId): Promise<OutboxContents> {
-      const layout = (await layoutFor(eventId)) ?? layoutOf(eventId, 1);
+      const layout = await layoutOrFirst(eventId);
       return call(`outbox of event ${eventId}`, () => readOutboxContents(redis, layout.tags));
     },
 
     /** The outboxes in numbers: their length, the claims waiting for Kafka, and how many of those a relay has read. */
     async readOutboxFigures(eventId: EventId): Promise<OutboxFigures> {
-      const layout = (await layoutFor(eventId)) ?? layoutOf(eventId, 1);
+      const layout = await layoutOrFirst(eventId);
       return call(`outbox figures of event ${eventId}`, () => readOutboxFigures(redis, layout.tags));
     },
 
     /** Puts a held claim back in its shard's outbox; returns false when the user no longer holds it. */
     async redriveClaim(claim: { eventId: EventId; userId: UserId; claimId: string }): Promise<boolean> {
-      const layout = (await layoutFor(claim.eventId)) ?? layoutOf(claim.eventId, 1);
+      const layout = await layoutOrFirst(claim.eventId);
       const shard = layout.homeOf(claim.userId);
       const k = layout.shardKeys[shard]!;
       const reply = await call(`redrive-claim for claim ${claim.claimId}`, async () => {
@@ -341,10 +344,11 @@ export function createGate(redis: GateRedis, options: GateOptions = {}) {
 
     /** Forgets what this process learnt of these events' layout (tests and the benchmark delete events). */
     forget(eventIds: EventId[]): void {
-      for (const eventId of eventIds) shardCounts.delete(eventId);
+      for (const eventId of eventIds) layouts.delete(eventId);
     },
 
     layoutFor,
+    layoutOrFirst,
 
     async ping(): Promise<void> {
       await call('PING', () => redis.ping());

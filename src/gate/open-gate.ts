@@ -2,7 +2,6 @@ import type { EventId } from '../claim.ts';
 import { subscribeGateChanges } from './gate-changes.ts';
 import { createGate, type Gate, type GateOptions } from './gate.ts';
 import type { ReplicaWaitOptions } from './replica-wait.ts';
-import { layoutOf } from './event-layout.ts';
 import { activeEventsKey } from './keys.ts';
 import { createOutboxConsumer, type OutboxConsumer, type OutboxConsumerOptions } from './outbox.ts';
 import { connectRedis, createRedis, type GateRedis, type RedisOptions } from './redis.ts';
@@ -31,7 +30,7 @@ export function createGateHandle(redis: GateRedis, options: GateOptions = {}): G
     subscribeChanges: (cache, onError) => subscribeGateChanges(redis, cache, onError),
     async deleteEvents(eventIds) {
       for (const eventId of eventIds) {
-        const layout = (await gate.layoutFor(eventId)) ?? layoutOf(eventId, 1);
+        const layout = await gate.layoutOrFirst(eventId);
         // One shard at a time: a shard's keys share a cluster slot, different shards may not.
         for (const keys of layout.shardKeys) await redis.del(Object.values(keys));
         await redis.sRem(activeEventsKey, [...layout.tags]);

@@ -188,6 +188,10 @@ describe('a sharded event (docs/scaling.md)', () => {
     );
   });
 
+  it('makes "auto" one shard per master: 1 on a single Redis, 3 on the test cluster', async () => {
+    expect(await createGate(r.redis).countMasters()).toBe(testClusterNodes() ? 3 : 1);
+  });
+
   it.runIf(testClusterNodes() !== undefined)('places the shards of an event on distinct cluster masters', async () => {
     expect(isCluster(r.redis)).toBe(true);
     const layout = layoutOf(r.eventId(), 3);

@@ -2,6 +2,7 @@ import { Admin } from '@platformatic/kafka';
 import { readClaimIds as readTopicClaimIds } from '../../test/fixtures/claims-on-topic.ts';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventDefinition } from '../../test/fixtures/tickets.ts';
 import { randomId, waitFor } from '../../test/fixtures/basics.ts';
 import { startPrivateRedis, useKafkaTopics } from '../../test/fixtures/datastores.ts';
 import { type GateHandle, openGate } from '../gate/open-gate.ts';
@@ -38,17 +39,7 @@ describe('relay with batches larger than the broker takes in one request', () =>
     await ensureClaimsTopic({ brokers, topic }, 1);
     const eventId = randomId('ev');
     const count = 10_000;
-    await gate.loadEvent({
-      id: eventId,
-      name: 'relay-batches',
-      stock: count,
-      perUserLimit: 1,
-      shards: 1,
-      startsAt: null,
-      endsAt: null,
-      closedAt: null,
-      createdAt: new Date(),
-    });
+    await gate.loadEvent(eventDefinition(eventId, { stock: count }));
     const claimIds = Array.from({ length: count }, () => randomId('c'));
     for (let from = 0; from < count; from += 1000) {
       const admissions = await Promise.all(
