@@ -1,17 +1,22 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { AppError } from '../../errors.ts';
 
-/** A usage mistake: main.ts prints it with the command's own usage on stderr and exits 2. */
+/**
+ * A usage mistake: main.ts prints it with the command's own usage on stderr and exits 2. Node's
+ * parseArgs adds advice on `--` to every unknown option; the usage that follows says more.
+ */
 export const usageError = (command: string, message: string) =>
-  new AppError('INVALID_REQUEST', `firstcome ${command}: ${message}`);
+  new AppError(
+    'INVALID_REQUEST',
+    `firstcome ${command}: ${message.replace(/\. To specify a positional argument.*$/s, '')}`,
+  );
 
 /** Strict flags plus positionals: anything unknown or malformed is a usage error. */
 export function parseCommand<T extends ParseArgsOptionsConfig>(command: string, args: string[], options: T) {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: true });
   } catch (error) {
-    // Node adds advice on `--` to every unknown option; the usage that follows says more.
-    throw usageError(command, (error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    throw usageError(command, (error as Error).message);
   }
 }
 
