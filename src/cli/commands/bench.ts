@@ -17,7 +17,7 @@ export async function loadBench(load: () => Promise<BenchModule> = () => import(
     if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
     throw new AppError(
       'PROCESS_START_FAILED',
-      `the benchmark needs the dev dependencies (vega and vega-lite draw its chart), and this install has none ` +
+      `the benchmark needs the dev dependencies (vega and vega-lite draw its chart), which this install left out ` +
         `(${(error as Error).message.split('\n')[0]}): run \`npm ci\` without --omit=dev in the checkout`,
       { cause: error },
     );
