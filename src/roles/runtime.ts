@@ -16,13 +16,13 @@ export interface Runtime {
 }
 
 /**
- * Connections every role needs. A long-running role migrates the database before it touches it; a
- * one-shot operator command (`retry`, `reconcile`, `failed`) passes `{ migrate: false }` and expects
- * a migrated one: it must not change the schema as a side effect.
+ * Connections every role needs. Every process that touches the database migrates it first (the contract:
+ * a fresh database works with any command); commands that answer `--help` or refuse their flags never
+ * get here, so they change nothing.
  */
-export async function openRuntime(config: Config, log: Logger, { migrate = true } = {}): Promise<Runtime> {
+export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
   const store = createStore({ url: config.DATABASE_URL });
-  if (migrate) await store.migrate();
+  await store.migrate();
   return { config, log, metrics: createMetrics(), store, gate: await connectGate(config, log) };
 }
 
