@@ -32,13 +32,20 @@ const image = 'localhost/firstcome:e2e';
 const hasPodman = spawnSync('podman', ['--version']).status === 0;
 const buildTimeoutMs = 30 * 60_000;
 
-/** A container of the image running `firstcome <role>`, as an attached `podman run` (SIGTERM reaches it). */
+/**
+ * A container of the image running `firstcome <role>`, as an attached `podman run` (SIGTERM reaches it).
+ * Read-only but for /tmp, as deploy/k8s runs it (readOnlyRootFilesystem).
+ */
 function runContainer(role: string, env: Record<string, string>): FirstcomeProcess & { name: string } {
   const name = randomId(`firstcome-e2e-${role}`);
   const envFlags = Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`]);
-  const child = spawn('podman', ['run', '--rm', '--name', name, ...podmanFlags, ...envFlags, image, role], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'podman',
+    ['run', '--rm', '--read-only', '--name', name, ...podmanFlags, ...envFlags, image, role],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
