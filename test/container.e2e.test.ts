@@ -3,10 +3,10 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { adminToken, freePort, randomId, repoRoot, waitFor } from './fixtures/basics.ts';
 import { startPrivateRedis, useDatabase, useKafkaTopics } from './fixtures/datastores.ts';
-import type { ApiProcess, FirstcomeProcess } from './fixtures/processes.ts';
+import { type ApiProcess, type FirstcomeProcess, watchProcess } from './fixtures/processes.ts';
 import { claimAll, createEventVia, expectPromisesHold, waitForCoupons } from './fixtures/promises.ts';
 
 const run = promisify(execFile);
@@ -18,16 +18,7 @@ const run = promisify(execFile);
  * Redis). The flags are the ones this machine allows: runc (crun fails on its cgroups), the host's network,
  * and limits no higher than they are.
  */
-const podmanFlags = [
-  '--runtime',
-  'runc',
-  '--network',
-  'host',
-  '--ulimit',
-  'nofile=1024:1024',
-  '--ulimit',
-  'nproc=1024:1024',
-];
+const podmanFlags = '--runtime runc --network host --ulimit nofile=1024:1024 --ulimit nproc=1024:1024'.split(' ');
 const image = 'localhost/firstcome:e2e';
 const hasPodman = spawnSync('podman', ['--version']).status === 0;
 const buildTimeoutMs = 30 * 60_000;
@@ -39,27 +30,9 @@ const buildTimeoutMs = 30 * 60_000;
 function runContainer(role: string, env: Record<string, string>): FirstcomeProcess & { name: string } {
   const name = randomId(`firstcome-e2e-${role}`);
   const envFlags = Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`]);
-  const child = spawn(
-    'podman',
-    ['run', '--rm', '--read-only', '--name', name, ...podmanFlags, ...envFlags, image, role],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    name,
-    child,
-    output: () => output,
-    exited,
-    async kill(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
-  };
+  const args = ['run', '--rm', '--read-only', '--name', name, ...podmanFlags, ...envFlags, image, role];
+  const child = spawn('podman', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return Object.assign(watchProcess(child), { name });
 }
 
 /**
@@ -93,14 +66,8 @@ describe.skipIf(!hasPodman)(
       const trust = await buildTrust();
       try {
         const baseImage = `BASE_IMAGE=${stdout.trim()}`;
-        await run(
-          'podman',
-          ['build', ...podmanFlags, ...trust.flags, '--build-arg', baseImage, '--tag', image, repoRoot],
-          {
-            timeout: buildTimeoutMs,
-            maxBuffer: 64 * 1024 * 1024,
-          },
-        );
+        const args = ['build', ...podmanFlags, ...trust.flags, '--build-arg', baseImage, '--tag', image, repoRoot];
+        await run('podman', args, { timeout: buildTimeoutMs, maxBuffer: 64 * 1024 * 1024 });
       } finally {
         await trust.remove();
       }
@@ -140,6 +107,7 @@ describe.skipIf(!hasPodman)(
       const relay = start('relay', { METRICS_PORT: String(relayMetricsPort) });
       const worker = start('worker', { METRICS_PORT: String(workerMetricsPort) });
       const dump = () => containers.map((c) => `--- ${c.name}\n${c.output()}`).join('\n');
+      onTestFailed(() => console.log(dump()));
       for (const [container, url] of [
         [serve, `http://127.0.0.1:${port}/readyz`],
         [relay, `http://127.0.0.1:${relayMetricsPort}/healthz`],
