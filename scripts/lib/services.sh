@@ -123,3 +123,11 @@ ensure_chromium() {
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >&2
 }
+
+# podman and the stand-in for the official Node image (scripts/container-base: Debian's podman, runc and
+# debootstrap; the bookworm root filesystem cached in ~/.cache/firstcome), for the container image's test.
+# Instant once the image exists; the first run on a machine takes a few minutes. A failure (no apt, no
+# debootstrap mirror) does not stop the other tests: that test runs the script again and fails, saying why.
+ensure_container_base() {
+  scripts/container-base >/dev/null || say "scripts/container-base failed: test/container.e2e.test.ts will fail"
+}
