@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
+import { runTransaction } from './transaction.ts';
 import type { ClaimStatements, ContestantSql } from './contestant-sql.ts';
 
 /**
@@ -70,20 +71,7 @@ const claimStatements = (connection: mysql.PoolConnection): ClaimStatements => (
 export function openMysqlContestantSql(url: string, poolSize: number): ContestantSql {
   const pool = openMysqlPool(url, poolSize);
   return {
-    async inTransaction(work) {
-      const connection = await pool.getConnection();
-      try {
-        await connection.query('BEGIN');
-        const result = await work(claimStatements(connection));
-        await connection.query('COMMIT');
-        return result;
-      } catch (error) {
-        await connection.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        connection.release();
-      }
-    },
+    inTransaction: async (work) => runTransaction(await pool.getConnection(), claimStatements, work),
     async stockOf(eventId) {
       const [row] = await rowsOf(pool, 'readStock', [eventId]);
       return row && Number(row.stock);

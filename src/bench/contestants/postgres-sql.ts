@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
+import { runTransaction } from './transaction.ts';
 import type { ClaimStatements, ContestantSql, EventRow } from './contestant-sql.ts';
 
 // Named statements: pg prepares each once per connection, as the designs' users' drivers would.
@@ -45,20 +46,7 @@ export function openPostgresContestantSql(url: string, poolSize: number): Contes
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   pool.on('error', () => undefined);
   return {
-    async inTransaction(work) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await work(claimStatements(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
+    inTransaction: async (work) => runTransaction(await pool.connect(), claimStatements, work),
     async stockOf(eventId) {
       return (await run<{ stock: number }>(pool, 'readStock', [eventId])).rows[0]?.stock;
     },
