@@ -1,13 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.ts';
 import { isAppError } from '../errors.ts';
 import { kafkaClientOptions } from '../kafka/kafka-options.ts';
 import { kafkaTargetOf } from './kafka-role.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'firstcome-kafka-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, text: string) => {
   const path = join(dir, name);
   writeFileSync(path, text);
