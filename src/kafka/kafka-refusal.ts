@@ -15,7 +15,7 @@ const untrustedCertificateCodes = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-type ErrorLike = { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+type ErrorLike = { code?: unknown; apiId?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
 
 /** The error and everything it wraps: the Kafka client nests a connection's failure in causes and lists. */
 function* errorChain(error: unknown, depth = 0): Generator<ErrorLike> {
@@ -28,7 +28,8 @@ function* errorChain(error: unknown, depth = 0): Generator<ErrorLike> {
 
 /**
  * Says what to fix when `error` shows Kafka refusing this client for good: wrong SASL credentials or
- * mechanism, a certificate that is not trusted, TLS to a broker without it. Retrying those cannot help, so
+ * mechanism, a certificate that is not trusted, TLS to a broker without it, missing ACLs, more replicas
+ * than brokers. Retrying those cannot help, so
  * a role stops with this sentence instead of waiting for a broker that answers. Undefined for anything else
  * (a broker down or slow is worth waiting for).
  */
@@ -37,10 +38,16 @@ export function describeKafkaRefusal(
   { brokers, security = {} }: Pick<KafkaTarget, 'brokers' | 'security'>,
 ) {
   const at = brokers.join(',');
+  const who = security.sasl ? `user "${security.sasl.username}" with ${security.sasl.mechanism}` : 'this client';
   for (const e of errorChain(error)) {
     const message = typeof e.message === 'string' ? e.message : '';
+    if (typeof e.apiId === 'string' && e.apiId.endsWith('_AUTHORIZATION_FAILED')) {
+      return `Kafka at ${at} denied ${who} (${e.apiId}): grant its ACLs (docs/kafka-security.md lists them)`;
+    }
+    if (e.apiId === 'INVALID_REPLICATION_FACTOR') {
+      return `Kafka at ${at} cannot create the claims topic: ${message} Lower KAFKA_REPLICATION_FACTOR to the brokers there are`;
+    }
     if (e.code === 'PLT_KFK_AUTHENTICATION') {
-      const who = security.sasl ? `user "${security.sasl.username}" with ${security.sasl.mechanism}` : 'this client';
       return (
         `Kafka at ${at} refused to authenticate ${who} (${message}): check KAFKA_SASL_USERNAME, ` +
         'KAFKA_SASL_PASSWORD (or the file of KAFKA_SASL_PASSWORD_FILE) and KAFKA_SASL_MECHANISM'
