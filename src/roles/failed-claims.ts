@@ -28,7 +28,7 @@ export async function retryFailedClaims(
   selection: FailedClaimSelection,
   onProgress: (attempted: number, selected: number) => void,
 ): Promise<{ selected: number } & RetryPassSummary> {
-  const runtime = await openRuntime(config, log);
+  const runtime = await openRuntime(config, log, { migrate: false });
   const { store } = runtime;
   let isRunning = true;
   try {

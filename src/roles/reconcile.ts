@@ -6,7 +6,7 @@ import { closeRuntime, createLogger, openRuntime, type Runtime } from './runtime
 
 /** Prints the drift per event; the exit code is 1 while drift remains, 0 when there is none (or it was repaired). */
 export async function runReconcile(config: Config, options: ReconcileOptions & { isJson: boolean }): Promise<void> {
-  const runtime = await openRuntime(config, createLogger(config, 'firstcome-reconcile'));
+  const runtime = await openRuntime(config, createLogger(config, 'firstcome-reconcile'), { migrate: false });
   try {
     const report = await reconcileEvents({ store: runtime.store, gate: runtime.gate }, options);
     process.stdout.write(

@@ -17,7 +17,7 @@ export const runPass = (runtime: Runtime) =>
 
 /** `firstcome retry`: one pass, a one-line summary, then exit. */
 export async function runRetry(config: Config): Promise<void> {
-  const runtime = await openRuntime(config, createLogger(config, 'firstcome-retry'));
+  const runtime = await openRuntime(config, createLogger(config, 'firstcome-retry'), { migrate: false });
   try {
     process.stdout.write(`${describeRetryPass(await runPass(runtime))}\n`);
   } finally {

@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { createStore, type Store } from '../store/store.ts';
 import { type GateHandle, openGate } from '../gate/open-gate.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 
-export const createLogger = (config: Config, name: string): Logger => pino({ name, level: config.LOG_LEVEL });
+export { createLogger } from './logger.ts';
 
 export interface Runtime {
   config: Config;
@@ -15,10 +15,14 @@ export interface Runtime {
   gate: GateHandle;
 }
 
-/** Connections every role needs; the database is migrated before any role touches it. */
-export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
+/**
+ * Connections every role needs. A long-running role migrates the database before it touches it; a
+ * one-shot operator command (`retry`, `reconcile`, `failed`) passes `{ migrate: false }` and expects
+ * a migrated one: it must not change the schema as a side effect.
+ */
+export async function openRuntime(config: Config, log: Logger, { migrate = true } = {}): Promise<Runtime> {
   const store = createStore({ url: config.DATABASE_URL });
-  await store.migrate();
+  if (migrate) await store.migrate();
   return { config, log, metrics: createMetrics(), store, gate: await connectGate(config, log) };
 }
 
