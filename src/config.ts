@@ -159,10 +159,9 @@ const Env = z
     RECONCILE_INTERVAL_MS: wholeNumber('a whole number of ms (0 turns it off)').min(0).default(60_000),
     // `relay` and `worker` answer /metrics on this port when set (they have no API).
     METRICS_PORT: port.optional(),
-    // `production` turns on warnings about settings that lose data when a machine fails.
-    NODE_ENV: z.string().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    // `production` keeps logs JSON on a terminal too; it turns on no security check (see jwksUrl).
+    // `production` keeps logs JSON on a terminal too, and turns on warnings about settings that lose data
+    // when a machine fails (a claims topic of one replica); it turns on no security check (see jwksUrl).
     NODE_ENV: z.string().optional(),
     // Where the operator CLI (`firstcome events ...`) finds the API; unset, it is http://HOST:PORT.
     FIRSTCOME_URL: urlWithScheme(['http:', 'https:']).optional(),
