@@ -138,6 +138,8 @@ const Env = z
     METRICS_PORT: port.optional(),
     // Their /healthz answers 503 once their loop has gone this long without finishing a turn.
     LOOP_STALL_MS: positiveInt.min(100).default(30_000),
+    // `production` turns on the warnings about settings a dev machine may skip (Redis persistence).
+    NODE_ENV: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Where the operator CLI (`firstcome events ...`) finds the API; unset, it is http://HOST:PORT.
     FIRSTCOME_URL: urlWithScheme(['http:', 'https:']).optional(),

@@ -30,7 +30,23 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   return { config, log, metrics: createMetrics(), store, gate: await connectGate(config, log) };
 }
 
-export function connectGate(config: Config, log: Logger): Promise<GateHandle> {
+/**
+ * The gate's Redis, once it is known not to evict the gate's keys: every command refuses one that may
+ * (REDIS_EVICTS_KEYS), reconcile included, since a repair into it would not last.
+ */
+export async function connectGate(config: Config, log: Logger): Promise<GateHandle> {
+  const gate = await openGateOf(config, log);
+  try {
+    const warnings = await gate.checkSettings({ isProduction: config.NODE_ENV === 'production' });
+    for (const warning of warnings) log.warn(warning);
+  } catch (error) {
+    await gate.close();
+    throw error;
+  }
+  return gate;
+}
+
+function openGateOf(config: Config, log: Logger): Promise<GateHandle> {
   let lastRedisError = '';
   const options = {
     url: config.REDIS_URL,
