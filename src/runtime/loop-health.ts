@@ -5,8 +5,9 @@ export type HealthReading = { isAlive: true } | { isAlive: false; reason: string
  * connecting to Kafka) and ends; a loop that waits for work between turns is alive. Once a turn has run
  * `stalledAfterMs` without ending, the loop is stalled: a dependency that hangs or keeps failing, or a
  * bug. Failed tries of a turn that is retried keep it open, so a loop that only fails is stalled too.
+ * `now` is a clock in ms (tests pass their own).
  */
-export function createLoopHealth(name: string, stalledAfterMs: number) {
+export function createLoopHealth(name: string, stalledAfterMs: number, now: () => number = () => performance.now()) {
   let turnSinceMs: number | undefined;
   let what = '';
   let lastError: string | undefined;
@@ -14,7 +15,7 @@ export function createLoopHealth(name: string, stalledAfterMs: number) {
     /** A turn begins; a turn already under way (a retry) keeps its start. */
     started(doing = 'a turn'): void {
       if (turnSinceMs !== undefined) return;
-      turnSinceMs = performance.now();
+      turnSinceMs = now();
       what = doing;
       lastError = undefined;
     },
@@ -27,7 +28,7 @@ export function createLoopHealth(name: string, stalledAfterMs: number) {
     },
     read(): HealthReading {
       if (turnSinceMs === undefined) return { isAlive: true };
-      const forMs = performance.now() - turnSinceMs;
+      const forMs = now() - turnSinceMs;
       if (forMs < stalledAfterMs) return { isAlive: true };
       const seconds = (forMs / 1000).toFixed(1);
       return {
