@@ -65,6 +65,8 @@ async function makeCertificates(dir: string) {
 
 describe('a Redis that speaks only TLS and asks for a password', () => {
   const password = randomId('pw');
+  const aclUser = 'firstcome';
+  const aclPassword = randomId('acl');
   let dir = '';
   let server: ChildProcess | undefined;
   let port = 0;
@@ -98,6 +100,8 @@ describe('a Redis that speaks only TLS and asks for a password', () => {
         'no',
         '--requirepass',
         password,
+        // An ACL user as a managed Redis hands out: its own password, the commands the gate runs.
+        ...['--user', aclUser, 'on', `>${aclPassword}`, '~*', '&*', '+@all', '-@dangerous', '+info'],
       ],
       { stdio: 'ignore' },
     );
@@ -128,6 +132,37 @@ describe('a Redis that speaks only TLS and asks for a password', () => {
       () => undefined,
     );
     try {
+      const eventId = randomId('ev');
+      await gate.loadEvent(eventDefinition(eventId, { stock: 1 }));
+      expect(await gate.admitClaim({ eventId, userId: 'alice', claimId: randomId('c') })).toMatchObject({
+        kind: 'ADMITTED',
+        seq: 1,
+      });
+      await gate.deleteEvents([eventId]);
+    } finally {
+      await gate.close();
+    }
+  });
+
+  it('admits a claim over rediss:// as the ACL user of REDIS_USERNAME and REDIS_PASSWORD, whose settings pass', async () => {
+    const config = loadConfig({
+      REDIS_URL: `rediss://127.0.0.1:${port}`,
+      REDIS_USERNAME: aclUser,
+      REDIS_PASSWORD: aclPassword,
+      REDIS_TLS_CA_FILE: ca,
+    });
+    const gate = await openGate(
+      {
+        url: config.REDIS_URL,
+        username: config.REDIS_USERNAME,
+        password: config.REDIS_PASSWORD,
+        tls: { ca: config.REDIS_TLS_CA_FILE },
+      },
+      () => undefined,
+    );
+    try {
+      // CONFIG is a dangerous command: the check reads the policy from INFO instead.
+      expect(await gate.checkSettings({ isProduction: false })).toEqual([]);
       const eventId = randomId('ev');
       await gate.loadEvent(eventDefinition(eventId, { stock: 1 }));
       expect(await gate.admitClaim({ eventId, userId: 'alice', claimId: randomId('c') })).toMatchObject({
