@@ -78,7 +78,10 @@ export function devTokenFor(userId: string, secret: string, lifetimeSeconds: num
 }
 
 async function welcome(config: Config, generated: string[]): Promise<string> {
-  const base = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
+  const urlOf = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const base = urlOf(config.HOST, config.PORT);
+  // With ADMIN_PORT the operators' routes answer only there.
+  const adminBase = config.ADMIN_PORT === undefined ? base : urlOf(config.ADMIN_HOST, config.ADMIN_PORT);
   const userAuth =
     config.AUTH_MODE === 'trusted-header'
       ? `-H '${config.USER_ID_HEADER}: alice'`
@@ -88,7 +91,7 @@ async function welcome(config: Config, generated: string[]): Promise<string> {
   const lines = [
     '',
     `firstcome is up on ${base}`,
-    `  dashboard: ${base}/dashboard/ (sign in with the admin token)`,
+    `  dashboard: ${adminBase}/dashboard/ (sign in with the admin token)`,
     ...generated.map(
       (name) => `  dev ${name} (set it yourself in production): ${config[name as 'ADMIN_TOKEN' | 'JWT_SECRET']}`,
     ),
@@ -100,8 +103,8 @@ async function welcome(config: Config, generated: string[]): Promise<string> {
     `  curl -s -X POST ${base}/events/${demoEventId}/claims ${userAuth}`,
     `  curl -s ${base}/events/${demoEventId}/claims/me ${userAuth}`,
     'Watch the event as an admin:',
-    `  curl -s ${base}/admin/events/${demoEventId} -H 'Authorization: Bearer ${config.ADMIN_TOKEN}'`,
-    `API docs (OpenAPI): ${base}/docs · metrics: ${base}/metrics`,
+    `  curl -s ${adminBase}/admin/events/${demoEventId} -H 'Authorization: Bearer ${config.ADMIN_TOKEN}'`,
+    `API docs (OpenAPI): ${adminBase}/docs · metrics: ${adminBase}/metrics`,
     '',
   ];
   return lines.join('\n') + '\n';
