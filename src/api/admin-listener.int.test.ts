@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, freePort } from '../../test/fixtures/basics.ts';
@@ -91,6 +91,20 @@ describe('the API on two listeners (ADMIN_PORT)', () => {
       404,
       { error: 'not_found', message: 'No route for GET /admin/events.' },
     ]);
+  });
+
+  it('answers what the HTTP parser refuses with 400 invalid_request on the admin port too', async () => {
+    const adminPort = await freePort();
+    await listen({ port: adminPort, host: '127.0.0.1' });
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(adminPort, '127.0.0.1', () => socket.write('GET /metrics NOT-HTTP\r\nHost: x\r\n\r\n'));
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+      socket.once('error', reject);
+      socket.once('close', () => resolve(received));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).toContain('"error":"invalid_request"');
   });
 
   it('answers everything on the one port without ADMIN_PORT, as before', async () => {

@@ -32,6 +32,8 @@ export function listenForAdmins(app: FastifyInstance, { port, host }: AdminAddre
     adminRequests.add(request);
     app.routing(request, response);
   });
+  // What the HTTP parser refuses is answered in the contract's shape here too (http-server.ts).
+  server.on('clientError', (error, socket) => app.server.emit('clientError', error, socket));
   app.addHook(
     'onReady',
     () =>
