@@ -1,0 +1,158 @@
+/**
+ * store-insert: how fast the store writes coupons, batch by batch as the worker does, into the coupons
+ * table as it is, as it was, and as it could be, next to the same statement into a table with one unique
+ * index (issue 14). No Kafka, no worker: the store's own insertCoupons on one connection.
+ *
+ *   node_modules/.bin/node src/bench/store-insert.ts [--rows 100000] [--batch-size 5000] [--rounds 3]
+ *       [--stores postgres,mysql] [--designs name,name] [--postgres URL] [--mysql URL]
+ *
+ * Each design gets a scratch database of its own on the server (--postgres: default
+ * postgres://postgres@127.0.0.1:5432/, --mysql: default mysql://firstcome:firstcome@127.0.0.1:3306/),
+ * migrated and shaped as store-insert-designs.ts says, with one event of stock --rows. Every round writes
+ * the same --rows claims (random UUID claim ids, one event, tickets 1..rows) into every design in turn,
+ * the order rotating from round to round, after emptying its table. It prints one JSON line per
+ * measurement, then per store and design the median rows/s and the median of each round's ratio to
+ * `one-unique-index`. The scratch databases are dropped at the end.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
+import type { AdmittedClaim } from '../claim.ts';
+import type { Executor } from '../store/dialect.ts';
+import { migrateThrough } from '../store/migrate.ts';
+import { createStore, dialectOf, type Store } from '../store/store.ts';
+import { createScratchDatabase, dropScratchDatabase } from './scratch-database.ts';
+import { type InsertDesign, insertDesigns, type StoreKind } from './store-insert-designs.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '100000' },
+    'batch-size': { type: 'string', default: '5000' },
+    rounds: { type: 'string', default: '3' },
+    stores: { type: 'string', default: 'postgres,mysql' },
+    designs: { type: 'string' },
+    postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/' },
+    mysql: { type: 'string', default: 'mysql://firstcome:firstcome@127.0.0.1:3306/' },
+  },
+});
+const rows = Number(args.rows);
+const batchSize = Number(args['batch-size']);
+const rounds = Number(args.rounds);
+const stores = args.stores.split(',') as StoreKind[];
+const wanted = args.designs?.split(',');
+const reference = 'one-unique-index';
+if (
+  ![rows, batchSize, rounds].every((n) => Number.isSafeInteger(n) && n >= 1) ||
+  !stores.every((kind) => kind in insertDesigns)
+) {
+  process.stderr.write(
+    'usage: store-insert.ts [--rows N] [--batch-size N] [--rounds N] [--stores postgres,mysql] [--designs a,b]\n',
+  );
+  process.exit(2);
+}
+const suffix = randomBytes(4).toString('hex');
+const eventId = `insert_${suffix}`;
+
+interface Contestant {
+  design: InsertDesign;
+  database: string;
+  store: Store;
+  /** A connection of its own, for emptying the table between rounds. */
+  db: Executor;
+}
+
+async function prepare(kind: StoreKind, serverUrl: string, design: InsertDesign, index: number): Promise<Contestant> {
+  const database = `firstcome_insert_${suffix}_${kind}_${index}`;
+  const url = await createScratchDatabase(serverUrl, database);
+  const dialect = dialectOf(url);
+  const db = dialect.connect({ url, poolSize: 1 });
+  const store = createStore({ url, poolSize: 1 });
+  const contestant = { design, database, store, db };
+  try {
+    await migrateThrough({ db, dialect }, design.migratedThrough);
+    for (const statement of design.ddl) await sql.raw(statement).execute(db);
+    await store.insertEvent({
+      id: eventId,
+      name: 'insert',
+      stock: rows,
+      perUserLimit: 1,
+      startsAt: null,
+      endsAt: null,
+    });
+    return contestant;
+  } catch (error) {
+    await dispose(serverUrl, contestant);
+    throw error;
+  }
+}
+
+async function dispose(serverUrl: string, { store, db, database }: Contestant) {
+  await store.destroy();
+  await db.destroy();
+  await dropScratchDatabase(serverUrl, database);
+}
+
+/** Empties the design's coupons, then writes every claim in batches; rows/s over the writes alone. */
+async function measure({ design, store, db }: Contestant, claims: AdmittedClaim[]): Promise<number> {
+  await sql`TRUNCATE TABLE coupons`.execute(db);
+  const startedAt = performance.now();
+  for (let from = 0; from < claims.length; from += batchSize) {
+    const batch = claims.slice(from, from + batchSize);
+    const result = await store.insertCoupons(batch);
+    if (result.inserted !== batch.length) {
+      throw new Error(`${design.name}: ${result.inserted} of ${batch.length} rows landed (${JSON.stringify(result)})`);
+    }
+  }
+  return Math.round(claims.length / ((performance.now() - startedAt) / 1000));
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+async function benchStore(kind: StoreKind) {
+  const serverUrl = kind === 'postgres' ? args.postgres : args.mysql;
+  const designs = insertDesigns[kind].filter((d) => !wanted || d.name === reference || wanted.includes(d.name));
+  const contestants: Contestant[] = [];
+  try {
+    for (const [index, design] of designs.entries()) contestants.push(await prepare(kind, serverUrl, design, index));
+    const claims: AdmittedClaim[] = Array.from({ length: rows }, (_, i) => ({
+      claimId: randomUUID(),
+      eventId,
+      userId: `u${randomBytes(6).toString('hex')}`,
+      seq: i + 1,
+      slot: 1,
+      admittedAtMs: Date.now(),
+    }));
+    const rates = new Map<string, number[]>(designs.map((d) => [d.name, []]));
+    const ratios = new Map<string, number[]>(designs.map((d) => [d.name, []]));
+    for (let round = 0; round < rounds; round++) {
+      const inRound = new Map<string, number>();
+      for (let i = 0; i < contestants.length; i++) {
+        const contestant = contestants[(i + round) % contestants.length]!;
+        const rowsPerSec = await measure(contestant, claims);
+        inRound.set(contestant.design.name, rowsPerSec);
+        rates.get(contestant.design.name)!.push(rowsPerSec);
+        process.stdout.write(
+          `${JSON.stringify({ store: kind, round: round + 1, design: contestant.design.name, rowsPerSec })}\n`,
+        );
+      }
+      for (const [name, rowsPerSec] of inRound) ratios.get(name)!.push(rowsPerSec / inRound.get(reference)!);
+    }
+    process.stdout.write(`\n${kind}: ${rows} rows in batches of ${batchSize}, ${rounds} rounds (medians)\n`);
+    for (const design of designs) {
+      const rate = Math.round(median(rates.get(design.name)!));
+      const ratio = median(ratios.get(design.name)!).toFixed(2);
+      process.stdout.write(
+        `  ${design.name.padEnd(28)} ${String(rate).padStart(8)} rows/s  ${ratio}×  ${design.description}\n`,
+      );
+    }
+    process.stdout.write('\n');
+  } finally {
+    for (const contestant of contestants) await dispose(serverUrl, contestant);
+  }
+}
+
+for (const kind of stores) await benchStore(kind);
