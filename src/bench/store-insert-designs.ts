@@ -1,3 +1,7 @@
+import { sql } from 'kysely';
+import type { AdmittedClaim } from '../claim.ts';
+import type { Executor } from '../store/dialect.ts';
+
 export type StoreKind = 'postgres' | 'mysql';
 
 /**
@@ -11,6 +15,8 @@ export interface InsertDesign {
   description: string;
   migratedThrough?: string;
   ddl: string[];
+  /** Its own batch insert, for a table the store's statement does not fit; the rows written. */
+  insert?: (db: Executor, claims: AdmittedClaim[]) => Promise<number>;
 }
 
 /** The numbered-ticket constraints of PostgreSQL's coupons as migrations 0001–0005 left them. */
@@ -81,6 +87,33 @@ const postgresDesigns: InsertDesign[] = [
     ddl: pgByteKeys,
   },
   {
+    name: 'ticket-key',
+    description:
+      'statement-check, keyed by the ticket (event_id, seq): no unique index on claim_id, a hash index for look-ups',
+    migratedThrough: pgBefore,
+    ddl: [
+      ...pgStatementCheck,
+      `ALTER TABLE coupons DROP CONSTRAINT coupons_pkey, DROP CONSTRAINT coupons_one_per_ticket,
+       ADD CONSTRAINT coupons_pkey PRIMARY KEY (event_id, seq)`,
+      `CREATE INDEX coupons_claim ON coupons USING hash (claim_id)`,
+    ],
+    // The store's statement with the ticket as the conflict target: a redelivered claim has the same ticket.
+    insert: async (db, claims) => {
+      const column = <T>(pick: (c: AdmittedClaim) => T) => claims.map(pick);
+      const result = await sql`
+        INSERT INTO coupons (event_id, user_id, claim_id, seq, slot, event_stock, event_per_user_limit, admitted_at)
+        SELECT u.event_id, u.user_id, u.claim_id, u.seq, u.slot, e.stock, e.per_user_limit,
+          to_timestamp(u.admitted_at_ms / 1000.0)
+        FROM unnest(
+          ${column((c) => c.eventId)}::text[], ${column((c) => c.userId)}::text[], ${column((c) => c.claimId)}::text[],
+          ${column((c) => c.seq)}::int[], ${column((c) => c.slot)}::int[], ${column((c) => c.admittedAtMs)}::float8[]
+        ) AS u(event_id, user_id, claim_id, seq, slot, admitted_at_ms)
+        LEFT JOIN events e ON e.id = u.event_id
+        ON CONFLICT (event_id, seq) DO NOTHING`.execute(db);
+      return Number(result.numAffectedRows ?? 0);
+    },
+  },
+  {
     name: 'statement-check+byte-keys',
     description: 'both of the above',
     migratedThrough: pgBefore,
@@ -122,6 +155,20 @@ const mysqlDesigns: InsertDesign[] = [
     ddl: [
       `ALTER TABLE coupons DROP PRIMARY KEY, ADD PRIMARY KEY (event_id, seq), DROP INDEX coupons_one_per_ticket,
        ADD CONSTRAINT coupons_one_per_claim UNIQUE (claim_id)`,
+    ],
+  },
+  {
+    name: 'row-trigger',
+    description: '0001 with the foreign key replaced by a BEFORE INSERT trigger that reads the event (no lock)',
+    migratedThrough: mysqlBefore,
+    ddl: [
+      `ALTER TABLE coupons DROP FOREIGN KEY coupons_event`,
+      `ALTER TABLE coupons DROP INDEX coupons_event`,
+      `CREATE TRIGGER bench_coupons_terms BEFORE INSERT ON coupons FOR EACH ROW
+       IF NOT EXISTS (SELECT 1 FROM events e WHERE e.id = NEW.event_id AND e.stock = NEW.event_stock
+                      AND e.per_user_limit = NEW.event_per_user_limit) THEN
+         SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = 'coupon for an unknown event or with wrong terms';
+       END IF`,
     ],
   },
 ];
