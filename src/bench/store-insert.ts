@@ -14,7 +14,9 @@
  * measurement, then per store and design the median rows/s and the median of each round's ratio to
  * `one-unique-index`. The scratch databases are dropped at the end.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import type { AdmittedClaim } from '../claim.ts';
@@ -57,8 +59,37 @@ interface Contestant {
   design: InsertDesign;
   database: string;
   store: Store;
-  /** A connection of its own, for emptying the table between rounds. */
+  /** The one connection the design's rows are written on. */
   db: Executor;
+  insert: (claims: AdmittedClaim[]) => Promise<number>;
+  /** The server's CPU time so far, in seconds: see serverCpuSeconds. */
+  cpuSeconds: () => Promise<number>;
+}
+
+const clockTicksPerSec = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+/** User and system CPU time of a process of this machine, from /proc (the servers run here). */
+async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSec;
+}
+
+/**
+ * The CPU the server spends on the inserts, which a busy machine slows but does not inflate as it does the
+ * wall clock: PostgreSQL's backend process for the design's connection; MariaDB's whole server (one process,
+ * its threads; performance_schema, which would name the connection's thread, is off by default), so other
+ * users of that server count too.
+ */
+async function serverCpuSeconds(kind: StoreKind, db: Executor): Promise<() => Promise<number>> {
+  if (kind === 'postgres') {
+    const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db);
+    const pid = rows[0]!.pid;
+    return () => processCpuSeconds(pid);
+  }
+  const { rows } = await sql<{ file: string }>`SELECT @@pid_file AS file`.execute(db);
+  const pid = Number((await readFile(rows[0]!.file, 'utf8')).trim());
+  return () => processCpuSeconds(pid);
 }
 
 async function prepare(kind: StoreKind, serverUrl: string, design: InsertDesign, index: number): Promise<Contestant> {
@@ -67,7 +98,9 @@ async function prepare(kind: StoreKind, serverUrl: string, design: InsertDesign,
   const dialect = dialectOf(url);
   const db = dialect.connect({ url, poolSize: 1 });
   const store = createStore({ url, poolSize: 1 });
-  const contestant = { design, database, store, db };
+  // The store's own batch statement (what store.insertCoupons runs when no row is refused), on `db`.
+  const insert = (claims: AdmittedClaim[]) => (design.insert ?? dialect.insertCouponBatch)(db, claims);
+  const contestant = { design, database, store, db, insert, cpuSeconds: () => Promise.resolve(0) };
   try {
     await migrateThrough({ db, dialect }, design.migratedThrough);
     for (const statement of design.ddl) await sql.raw(statement).execute(db);
@@ -79,7 +112,7 @@ async function prepare(kind: StoreKind, serverUrl: string, design: InsertDesign,
       startsAt: null,
       endsAt: null,
     });
-    return contestant;
+    return { ...contestant, cpuSeconds: await serverCpuSeconds(kind, db) };
   } catch (error) {
     await dispose(serverUrl, contestant);
     throw error;
@@ -92,16 +125,25 @@ async function dispose(serverUrl: string, { store, db, database }: Contestant) {
   await dropScratchDatabase(serverUrl, database);
 }
 
-/** Empties the design's coupons, then writes every claim in batches; rows/s over the writes alone. */
-async function measure({ design, store, db }: Contestant, claims: AdmittedClaim[]): Promise<number> {
+interface Measurement {
+  rowsPerSec: number;
+  /** Rows per second of the server's CPU. */
+  rowsPerCpuSec: number;
+}
+
+/** Empties the design's coupons, then writes every claim in batches, timing the writes alone. */
+async function measure({ design, db, insert, cpuSeconds }: Contestant, claims: AdmittedClaim[]): Promise<Measurement> {
   await sql`TRUNCATE TABLE coupons`.execute(db);
+  const cpuBefore = await cpuSeconds();
   const startedAt = performance.now();
   for (let from = 0; from < claims.length; from += batchSize) {
     const batch = claims.slice(from, from + batchSize);
-    const inserted = design.insert ? await design.insert(db, batch) : (await store.insertCoupons(batch)).inserted;
+    const inserted = await insert(batch);
     if (inserted !== batch.length) throw new Error(`${design.name}: ${inserted} of ${batch.length} rows landed`);
   }
-  return Math.round(claims.length / ((performance.now() - startedAt) / 1000));
+  const seconds = (performance.now() - startedAt) / 1000;
+  const cpu = (await cpuSeconds()) - cpuBefore;
+  return { rowsPerSec: Math.round(claims.length / seconds), rowsPerCpuSec: Math.round(claims.length / cpu) };
 }
 
 const median = (values: number[]) => {
@@ -124,27 +166,35 @@ async function benchStore(kind: StoreKind) {
       slot: 1,
       admittedAtMs: Date.now(),
     }));
-    const rates = new Map<string, number[]>(designs.map((d) => [d.name, []]));
-    const ratios = new Map<string, number[]>(designs.map((d) => [d.name, []]));
+    const measured = new Map<string, Measurement[]>(designs.map((d) => [d.name, []]));
+    const ratios = new Map<string, Measurement[]>(designs.map((d) => [d.name, []]));
     for (let round = 0; round < rounds; round++) {
-      const inRound = new Map<string, number>();
+      const inRound = new Map<string, Measurement>();
       for (let i = 0; i < contestants.length; i++) {
         const contestant = contestants[(i + round) % contestants.length]!;
-        const rowsPerSec = await measure(contestant, claims);
-        inRound.set(contestant.design.name, rowsPerSec);
-        rates.get(contestant.design.name)!.push(rowsPerSec);
-        process.stdout.write(
-          `${JSON.stringify({ store: kind, round: round + 1, design: contestant.design.name, rowsPerSec })}\n`,
-        );
+        const measurement = await measure(contestant, claims);
+        inRound.set(contestant.design.name, measurement);
+        measured.get(contestant.design.name)!.push(measurement);
+        const line = { store: kind, round: round + 1, design: contestant.design.name, ...measurement };
+        process.stdout.write(`${JSON.stringify(line)}\n`);
       }
-      for (const [name, rowsPerSec] of inRound) ratios.get(name)!.push(rowsPerSec / inRound.get(reference)!);
+      const base = inRound.get(reference)!;
+      for (const [name, m] of inRound) {
+        ratios
+          .get(name)!
+          .push({ rowsPerSec: m.rowsPerSec / base.rowsPerSec, rowsPerCpuSec: m.rowsPerCpuSec / base.rowsPerCpuSec });
+      }
     }
-    process.stdout.write(`\n${kind}: ${rows} rows in batches of ${batchSize}, ${rounds} rounds (medians)\n`);
+    process.stdout.write(
+      `\n${kind}: ${rows} rows in batches of ${batchSize}, ${rounds} rounds; medians, and of each round's ratio to ${reference}\n` +
+        `  ${'design'.padEnd(28)} ${'rows/s'.padStart(8)} ratio ${'rows/cpu-s'.padStart(10)} ratio\n`,
+    );
     for (const design of designs) {
-      const rate = Math.round(median(rates.get(design.name)!));
-      const ratio = median(ratios.get(design.name)!).toFixed(2);
+      const of = (list: Measurement[], key: keyof Measurement) => median(list.map((m) => m[key]));
+      const [all, ratio] = [measured.get(design.name)!, ratios.get(design.name)!];
       process.stdout.write(
-        `  ${design.name.padEnd(28)} ${String(rate).padStart(8)} rows/s  ${ratio}×  ${design.description}\n`,
+        `  ${design.name.padEnd(28)} ${String(Math.round(of(all, 'rowsPerSec'))).padStart(8)} ${of(ratio, 'rowsPerSec').toFixed(2)}× ` +
+          `${String(Math.round(of(all, 'rowsPerCpuSec'))).padStart(10)} ${of(ratio, 'rowsPerCpuSec').toFixed(2)}×  ${design.description}\n`,
       );
     }
     process.stdout.write('\n');
