@@ -50,6 +50,22 @@ const pgByteKeys = [
    ALTER COLUMN claim_id TYPE text COLLATE "C"`,
 ];
 
+/** The store's statement with the ticket as the conflict target: a redelivered claim has the same ticket. */
+async function insertOnTicketConflict(db: Executor, claims: AdmittedClaim[]): Promise<number> {
+  const column = <T>(pick: (c: AdmittedClaim) => T) => claims.map(pick);
+  const result = await sql`
+      INSERT INTO coupons (event_id, user_id, claim_id, seq, slot, event_stock, event_per_user_limit, admitted_at)
+      SELECT u.event_id, u.user_id, u.claim_id, u.seq, u.slot, e.stock, e.per_user_limit,
+        to_timestamp(u.admitted_at_ms / 1000.0)
+      FROM unnest(
+        ${column((c) => c.eventId)}::text[], ${column((c) => c.userId)}::text[], ${column((c) => c.claimId)}::text[],
+        ${column((c) => c.seq)}::int[], ${column((c) => c.slot)}::int[], ${column((c) => c.admittedAtMs)}::float8[]
+      ) AS u(event_id, user_id, claim_id, seq, slot, admitted_at_ms)
+      LEFT JOIN events e ON e.id = u.event_id
+      ON CONFLICT (event_id, seq) DO NOTHING`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
 const postgresDesigns: InsertDesign[] = [
   {
     name: 'one-unique-index',
@@ -97,21 +113,18 @@ const postgresDesigns: InsertDesign[] = [
        ADD CONSTRAINT coupons_pkey PRIMARY KEY (event_id, seq)`,
       `CREATE INDEX coupons_claim ON coupons USING hash (claim_id)`,
     ],
-    // The store's statement with the ticket as the conflict target: a redelivered claim has the same ticket.
-    insert: async (db, claims) => {
-      const column = <T>(pick: (c: AdmittedClaim) => T) => claims.map(pick);
-      const result = await sql`
-        INSERT INTO coupons (event_id, user_id, claim_id, seq, slot, event_stock, event_per_user_limit, admitted_at)
-        SELECT u.event_id, u.user_id, u.claim_id, u.seq, u.slot, e.stock, e.per_user_limit,
-          to_timestamp(u.admitted_at_ms / 1000.0)
-        FROM unnest(
-          ${column((c) => c.eventId)}::text[], ${column((c) => c.userId)}::text[], ${column((c) => c.claimId)}::text[],
-          ${column((c) => c.seq)}::int[], ${column((c) => c.slot)}::int[], ${column((c) => c.admittedAtMs)}::float8[]
-        ) AS u(event_id, user_id, claim_id, seq, slot, admitted_at_ms)
-        LEFT JOIN events e ON e.id = u.event_id
-        ON CONFLICT (event_id, seq) DO NOTHING`.execute(db);
-      return Number(result.numAffectedRows ?? 0);
-    },
+    insert: insertOnTicketConflict,
+  },
+  {
+    name: 'ticket-key-no-claim-index',
+    description: 'ticket-key without the hash index: look-ups by claim id would read the whole table (a bound)',
+    migratedThrough: pgBefore,
+    ddl: [
+      ...pgStatementCheck,
+      `ALTER TABLE coupons DROP CONSTRAINT coupons_pkey, DROP CONSTRAINT coupons_one_per_ticket,
+       ADD CONSTRAINT coupons_pkey PRIMARY KEY (event_id, seq)`,
+    ],
+    insert: insertOnTicketConflict,
   },
   {
     name: 'statement-check+byte-keys',

@@ -83,9 +83,11 @@ async function processCpuSeconds(pid: number): Promise<number> {
  */
 async function serverCpuSeconds(kind: StoreKind, db: Executor): Promise<() => Promise<number>> {
   if (kind === 'postgres') {
-    const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db);
-    const pid = rows[0]!.pid;
-    return () => processCpuSeconds(pid);
+    // Asked each time: the pool replaces a connection left idle between rounds.
+    return async () => {
+      const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db);
+      return processCpuSeconds(rows[0]!.pid);
+    };
   }
   const { rows } = await sql<{ file: string }>`SELECT @@pid_file AS file`.execute(db);
   const pid = Number((await readFile(rows[0]!.file, 'utf8')).trim());
