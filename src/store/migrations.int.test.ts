@@ -1,9 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AdmittedClaim } from '../claim.ts';
 import { randomId } from '../../test/fixtures/basics.ts';
 import { dropTestDatabase, testDatabaseUrl, testedStoreKinds } from '../../test/fixtures/databases.ts';
+import { admittedClaim as claimOf } from '../../test/fixtures/tickets.ts';
 import type { Executor } from './dialect.ts';
 import { migrateThrough, migrateToLatest } from './migrate.ts';
 import { createStoreProbe } from './store-probe.ts';
@@ -14,15 +14,6 @@ async function previousMigration(dir: string): Promise<string> {
   const files = (await readdir(dir)).filter((file) => file.endsWith('.sql')).sort();
   return files.at(-2)!.replace(/\.sql$/, '');
 }
-
-const claimOf = (eventId: string, seq: number, userId: string, slot: number): AdmittedClaim => ({
-  claimId: randomId('c'),
-  eventId,
-  userId,
-  seq,
-  slot,
-  admittedAtMs: Date.now(),
-});
 
 describe.each(testedStoreKinds())('the newest migration on %s', (kind) => {
   const name = randomId('firstcome_m');
