@@ -127,6 +127,8 @@ const Env = z
     // `relay` and `worker` answer /metrics on this port when set (they have no API).
     METRICS_PORT: port.optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // `production` keeps logs JSON on a terminal too; it turns on no security check (see jwksUrl).
+    NODE_ENV: z.string().optional(),
     // Where the operator CLI (`firstcome events ...`) finds the API; unset, it is http://HOST:PORT.
     FIRSTCOME_URL: urlWithScheme(['http:', 'https:']).optional(),
   })
