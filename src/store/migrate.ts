@@ -27,13 +27,24 @@ const sqlFilesIn = (dir: string): MigrationProvider => ({
  * Applies the migrations not yet applied. An unreachable database is an outage (DB_UNAVAILABLE, from
  * map-errors.ts); a migration the database refuses is DB_MIGRATION_FAILED, and retrying will not help.
  */
-export async function migrateToLatest({ db, dialect }: StoreContext): Promise<void> {
+export function migrateToLatest(context: StoreContext): Promise<void> {
+  return migrateThrough(context, undefined);
+}
+
+/**
+ * Applies the migrations not yet applied up to and including `lastMigration` (a file's name without
+ * `.sql`; every one when undefined): a database at an earlier version, for testing a migration on rows
+ * written before it, or for measuring the schema as it was.
+ */
+export async function migrateThrough({ db, dialect }: StoreContext, lastMigration: string | undefined): Promise<void> {
   const migrator = new Migrator({
     db,
     provider: sqlFilesIn(dialect.migrationsDir),
     migrationTableName: 'firstcome_migrations',
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await (lastMigration === undefined
+    ? migrator.migrateToLatest()
+    : migrator.migrateTo(lastMigration));
   if (error === undefined) return;
   const failure: unknown = error;
   if (dialect.classifyError(failure)?.kind === 'outage') throw failure;

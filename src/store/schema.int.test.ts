@@ -46,4 +46,21 @@ describe.each(testedStoreKinds())('the schema on %s', (kind) => {
 
     expect((await t.probe.coupons(eventId)).map((c) => [c.seq, c.user_id, c.slot])).toEqual([[1, 'alice', 1]]);
   });
+
+  it("promise 6: an event's stock and limit cannot change under its coupons, nor the event go", async () => {
+    const eventId = randomId('ev');
+    await t.store.insertEvent({ id: eventId, name: 'drop', stock: 3, perUserLimit: 2, startsAt: null, endsAt: null });
+    expect(await refusalOf({ event_id: eventId, event_stock: 3, event_per_user_limit: 2, seq: 3 })).toBeUndefined();
+    const db = dialectOf(t.url).connect({ url: t.url, poolSize: 1 });
+    try {
+      const events = () => db.updateTable('events').where('id', '=', eventId);
+      await expect(events().set({ stock: 2 }).execute()).rejects.toThrow();
+      await expect(events().set({ per_user_limit: 1 }).execute()).rejects.toThrow();
+      await expect(db.deleteFrom('events').where('id', '=', eventId).execute()).rejects.toThrow();
+      expect(await t.store.findEvent(eventId)).toMatchObject({ stock: 3, perUserLimit: 2 });
+      expect(await t.store.closeEvent(eventId)).toMatchObject({ closedAt: expect.any(Date) });
+    } finally {
+      await db.destroy();
+    }
+  });
 });

@@ -29,7 +29,7 @@ describe('classifyError', () => {
     const refusals = [
       serverError(4025, 'CONSTRAINT `coupons_seq_within_stock` failed for `db`.`coupons`'),
       serverError(3819, "Check constraint 'coupons_slot_within_limit' is violated."),
-      serverError(1062, "Duplicate entry 'ev_1-1' for key 'coupons_one_per_ticket'"),
+      serverError(1062, "Duplicate entry 'ev_1-1' for key 'PRIMARY'"),
       serverError(1062, "Duplicate entry 'ev_1-alice-1' for key 'coupons.coupons_one_per_user_slot'"),
       serverError(1452, fk),
       serverError(1048, "Column 'event_stock' cannot be null"),

@@ -43,12 +43,14 @@ const outageMessages = [/^Pool is closed\.$/, /in closed state$/];
 const reasonByConstraint: Record<string, RefusalCause> = {
   coupons_seq_within_stock: 'beyond_stock',
   coupons_slot_within_limit: 'beyond_limit',
-  coupons_one_per_ticket: 'ticket_taken',
+  // coupons' primary key is the ticket (0002); the other tables' rows are never refused (their inserts
+  // skip a duplicate), so a refusal on a PRIMARY key is always a coupon's ticket taken.
+  PRIMARY: 'ticket_taken',
   coupons_one_per_user_slot: 'slot_taken',
   coupons_event: 'unknown_event',
 };
 
-// "Duplicate entry 'ev-1' for key 'coupons_one_per_ticket'" (MySQL 8 prefixes the table: 'coupons.…').
+// "Duplicate entry 'ev-1' for key 'PRIMARY'" (MySQL 8 prefixes the table: 'coupons.…').
 const duplicateKey = /for key '(?:[^'.]*\.)?([^'.]*)'$/;
 // "CONSTRAINT `coupons_seq_within_stock` failed for …" (MariaDB), "Check constraint 'x' is violated." (MySQL),
 // "… a foreign key constraint fails (`db`.`coupons`, CONSTRAINT `coupons_event` FOREIGN KEY …" (both).

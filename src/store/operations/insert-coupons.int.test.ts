@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AdmittedClaim } from '../../claim.ts';
 import { randomId } from '../../../test/fixtures/basics.ts';
 import { testedStoreKinds } from '../../../test/fixtures/databases.ts';
 import { useDatabase } from '../../../test/fixtures/datastores.ts';
-
-const claimOf = (eventId: string, seq: number, userId = `u${seq}`, slot = 1): AdmittedClaim => ({
-  claimId: randomId('c'),
-  eventId,
-  userId,
-  seq,
-  slot,
-  admittedAtMs: Date.now(),
-});
+import { admittedClaim as claimOf } from '../../../test/fixtures/tickets.ts';
 
 describe.each(testedStoreKinds())('insertCoupons on %s', (kind) => {
   const t = useDatabase(kind);

@@ -32,7 +32,7 @@ export async function pageIssuedTickets(
   onPage: (page: IssuedTicket[]) => Promise<boolean>,
   pageSize: number,
 ): Promise<boolean> {
-  // Pages are ranges of tickets on coupons_one_per_ticket (event_id, seq): each reads at most pageSize
+  // Pages are ranges of tickets on the ticket's unique key (event_id, seq): each reads at most pageSize
   // rows whatever plan the database picks (a plan made on stale statistics right after a drop would
   // otherwise read every row after the last page, for every page).
   const highest = await snapshot

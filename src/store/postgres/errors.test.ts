@@ -29,14 +29,17 @@ describe('classifyError', () => {
       databaseError('23505', { constraint: 'coupons_one_per_ticket' }),
       databaseError('23505', { constraint: 'coupons_one_per_user_slot' }),
       databaseError('23502', { column: 'event_stock' }),
+      databaseError('23503', { constraint: 'coupons_event_terms' }),
       databaseError('23514', { constraint: 'refuses_mallory' }),
     ];
     expect(refusals.map((error) => classifyError(error))).toEqual(
-      ['beyond_stock', 'beyond_limit', 'ticket_taken', 'slot_taken', 'unknown_event', 'refused'].map((cause) => ({
-        kind: 'refusal',
-        cause,
-        detail: expect.stringMatching(/^error 23/),
-      })),
+      ['beyond_stock', 'beyond_limit', 'ticket_taken', 'slot_taken', 'unknown_event', 'unknown_event', 'refused'].map(
+        (cause) => ({
+          kind: 'refusal',
+          cause,
+          detail: expect.stringMatching(/^error 23/),
+        }),
+      ),
     );
   });
 

@@ -32,8 +32,8 @@ const reasonByConstraint: Record<string, RefusalCause> = {
   coupons_slot_within_limit: 'beyond_limit',
   coupons_one_per_ticket: 'ticket_taken',
   coupons_one_per_user_slot: 'slot_taken',
-  // The composite foreign key (0001 left it its default name): no event with that id, stock and limit.
-  coupons_event_id_event_stock_event_per_user_limit_fkey: 'unknown_event',
+  // 0006's statement-level check (once the composite foreign key): no event with that id, stock and limit.
+  coupons_event_terms: 'unknown_event',
 };
 
 function isOutage(error: unknown): boolean {
