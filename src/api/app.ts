@@ -10,6 +10,8 @@ import { type AnsweredReading, type ClaimTally, createClaimTally } from './claim
 import type { EventId } from '../claim.ts';
 import { createEventCatalog } from './event-catalog.ts';
 import { createHttpServer } from './http-server.ts';
+import { recordHttpMetrics } from './http-metrics.ts';
+import { readDeploymentGauges } from './deployment-gauges.ts';
 import type { KafkaLag } from '../kafka/lag.ts';
 import { createLiveFigures } from './live-figures.ts';
 import { createLiveStream } from './live-stream.ts';
@@ -62,6 +64,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Both watch route registrations, so they come first; the routes sit in a plugin so that the
   // OpenAPI plugin (loaded asynchronously) sees them.
   observeAnswers(app);
+  recordHttpMetrics(app, deps.metrics);
+  readDeploymentGauges(app, deps);
   registerDocs(app);
   app.register(async (routes) => {
     registerHealthRoutes(routes, deps);

@@ -60,6 +60,9 @@ export function createKafkaLag({ brokers, topic, groupId, maxAgeMs = 900 }: Kafk
   }
 
   return {
+    /** What it reads the lag of, for labels. */
+    topic,
+    groupId,
     read(): Promise<KafkaLagReading> {
       // A query still running (a slow broker) is shared too, so they never pile up.
       if (last && (last.isRunning || Date.now() - last.atMs <= maxAgeMs)) return last.reading;
