@@ -86,12 +86,14 @@ export function createMetrics({ pool }: MetricsSources = {}) {
       buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000],
       registers,
     }),
-    retryOutcomes: new Counter({
-      name: 'firstcome_retry_outcomes_total',
-      help: 'Failed claims the retry job handled, by outcome (issued, retrying, dead)',
-      labelNames: ['outcome'] as const,
-      registers,
-    }),
+    retryOutcomes: deadAtZero(
+      new Counter({
+        name: 'firstcome_retry_outcomes_total',
+        help: 'Failed claims the retry job handled, by outcome (issued, retrying, dead)',
+        labelNames: ['outcome'] as const,
+        registers,
+      }),
+    ),
     relayLagSeconds: new Histogram({
       name: 'firstcome_relay_lag_seconds',
       help: 'Time from admission (gate) to Kafka acknowledging the claim',
@@ -169,6 +171,15 @@ export function createMetrics({ pool }: MetricsSources = {}) {
     }),
     buildInfo: buildInfoGauge(registers),
   };
+}
+
+/**
+ * The dead series exists from the start at 0: Prometheus's increase() cannot see a series' first
+ * sample, so a process's first dead claim would otherwise never raise FirstcomeFailedClaimsDead.
+ */
+function deadAtZero(counter: Counter<'outcome'>) {
+  counter.labels('dead').inc(0);
+  return counter;
 }
 
 function buildInfoGauge(registers: Registry[]) {

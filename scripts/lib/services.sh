@@ -104,3 +104,15 @@ ensure_chromium() {
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >&2
 }
+
+# promtool (Debian's prometheus package) for the alert rules' tests (docs/alerts.test.yaml). The package
+# would start a Prometheus server of its own where an init system runs: none is wanted, so it is stopped.
+ensure_promtool() {
+  command -v promtool >/dev/null && return 0
+  say "installing promtool for the alert rules' tests (apt-get install prometheus)…"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2
+  if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+    systemctl disable --now prometheus >&2 || true
+  fi
+}
