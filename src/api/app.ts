@@ -19,6 +19,8 @@ import { observeAnswers } from './observe-answers.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerClaimRoutes } from './routes/claims.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
+import { registerFailedClaimRoutes } from './routes/failed-claims.ts';
+import { registerFigureHistory } from './figure-history.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 
@@ -54,9 +56,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const catalog = createEventCatalog(deps.store, deps.gate);
   const tally = deps.tally ?? createClaimTally();
   const outcomes = createOutcomeRecorder({ metrics: deps.metrics, tally });
-  const live = createLiveStream({
-    figures: createLiveFigures({ ...deps, catalog, tally, readAnswered: deps.cluster?.readAnswered }),
-  });
+  const figures = createLiveFigures({ ...deps, catalog, tally, readAnswered: deps.cluster?.readAnswered });
+  const live = createLiveStream({ figures });
   app.addHook('onClose', async () => {
     live.close();
     await deps.kafkaLag?.close();
@@ -72,6 +73,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerClaimRoutes(routes, { ...deps, catalog, outcomes });
     registerAdminRoutes(routes, { ...deps, catalog });
     registerDashboardRoutes(routes, { ...deps, catalog, live });
+    registerFigureHistory(routes, { ...deps, catalog, figures });
+    registerFailedClaimRoutes(routes, { ...deps, catalog });
   });
   return app;
 }
