@@ -6,7 +6,13 @@ const redisClusterNodes = [7000, 7001, 7002, 7003, 7004, 7005].map((port) => `12
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['src/**/*.test.ts'], exclude: ['src/**/*.int.test.ts'] } },
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'test/*.test.ts'],
+          exclude: ['src/**/*.int.test.ts', 'test/*.e2e.test.ts'],
+        },
+      },
       {
         test: {
           name: 'int',

@@ -30,6 +30,28 @@ const ipOrCidr = z.string().refine((entry) => {
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
 }, 'each entry must be an IP address or a CIDR (10.0.0.0/8, fd00::/8)');
 
+/** A file named by the variable, read now so a missing or unreadable file stops the start, not a later connect. */
+const fileContents = z
+  .string()
+  .min(1)
+  .transform((path, ctx) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `cannot read ${path}: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  });
+const pemFile = (what: string) =>
+  fileContents.refine(
+    (text) => text.includes('-----BEGIN '),
+    `must name a PEM file (${what}): no -----BEGIN line in it`,
+  );
+const trueOrFalse = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((flag) => flag === 'true');
+
+/** The SASL mechanisms firstcome speaks to Kafka, as Kafka spells them (the variable takes any case). */
+export const kafkaSaslMechanisms = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+
 const isLoopbackHost = (hostname: string) =>
   hostname === 'localhost' || hostname === '[::1]' || (isIP(hostname) === 4 && hostname.startsWith('127.'));
 
@@ -64,18 +86,7 @@ const Env = z
     // TLS to Redis: on for a rediss:// REDIS_URL; REDIS_TLS=true turns it on for REDIS_CLUSTER_NODES too.
     REDIS_TLS: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
     // A PEM file of the CA that signed Redis's certificate, when it is not one Node trusts already.
-    REDIS_TLS_CA_FILE: z
-      .string()
-      .min(1)
-      .transform((path, ctx) => {
-        try {
-          return readFileSync(path, 'utf8');
-        } catch (error) {
-          ctx.addIssue({ code: 'custom', message: `cannot read ${path}: ${(error as Error).message}` });
-          return z.NEVER;
-        }
-      })
-      .optional(),
+    REDIS_TLS_CA_FILE: fileContents.optional(),
     REDIS_WAIT_REPLICAS: wholeNumber('a whole number from 0 to 5').min(0).max(5).default(0),
     REDIS_WAIT_TIMEOUT_MS: positiveInt.max(10_000).default(100),
     KAFKA_BROKERS: list.pipe(z.array(hostPort)).default(['127.0.0.1:9092']),
@@ -84,6 +95,28 @@ const Env = z
       .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka topic name')
       .default('firstcome.claims'),
     KAFKA_PARTITIONS: positiveInt.max(1000).default(8),
+    // Replicas of a topic firstcome creates; unset, the brokers' default.replication.factor.
+    KAFKA_REPLICATION_FACTOR: positiveInt.max(32).optional(),
+    // Replicas that must hold a record before the relay's send counts; unset, KAFKA_REPLICATION_FACTOR − 1
+    // (at least 1) when that is set, else the brokers' default.
+    KAFKA_MIN_INSYNC_REPLICAS: positiveInt.max(32).optional(),
+    // TLS to every broker; the files (PEM) are read at start.
+    KAFKA_SSL: trueOrFalse.default(false),
+    KAFKA_SSL_CA_FILE: pemFile('a CA certificate').optional(),
+    KAFKA_SSL_CERT_FILE: pemFile('a client certificate').optional(),
+    KAFKA_SSL_KEY_FILE: pemFile("the client certificate's private key").optional(),
+    KAFKA_SASL_MECHANISM: z
+      .string()
+      .transform((name) => name.toUpperCase())
+      .pipe(z.enum(kafkaSaslMechanisms, { error: 'must be plain, scram-sha-256 or scram-sha-512' }))
+      .optional(),
+    KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+    KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+    // The password's file (a mounted secret); one trailing newline is not part of it.
+    KAFKA_SASL_PASSWORD_FILE: fileContents
+      .transform((text) => text.replace(/\r?\n$/, ''))
+      .pipe(z.string().min(1, 'names an empty file'))
+      .optional(),
     DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:', 'mysql:']).default(
       'postgres://postgres@127.0.0.1:5432/firstcome',
     ),
@@ -127,6 +160,9 @@ const Env = z
     // `relay` and `worker` answer /metrics on this port when set (they have no API).
     METRICS_PORT: port.optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // `production` keeps logs JSON on a terminal too, and turns on warnings about settings that lose data
+    // when a machine fails (a claims topic of one replica); it turns on no security check (see jwksUrl).
+    NODE_ENV: z.string().optional(),
     // Where the operator CLI (`firstcome events ...`) finds the API; unset, it is http://HOST:PORT.
     FIRSTCOME_URL: urlWithScheme(['http:', 'https:']).optional(),
   })
@@ -134,7 +170,45 @@ const Env = z
     if (env.JWT_SECRET && env.JWT_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'set JWT_SECRET or JWT_JWKS_URL, not both' });
     }
+    for (const { path, message } of kafkaSecurityProblems(env)) ctx.addIssue({ code: 'custom', path: [path], message });
   });
+
+/** The KAFKA_SSL* and KAFKA_SASL_* settings that make no sense together, each with the variable to fix. */
+function kafkaSecurityProblems(
+  env: Pick<Config, Extract<keyof Config, `KAFKA_${'SSL' | 'SASL' | 'REPLICATION' | 'MIN_INSYNC'}${string}`>>,
+): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  const problem = (path: string, message: string) => problems.push({ path, message });
+  const { KAFKA_REPLICATION_FACTOR: replicas, KAFKA_MIN_INSYNC_REPLICAS: minInsync } = env;
+  if (replicas !== undefined && minInsync !== undefined && minInsync > replicas) {
+    problem(
+      'KAFKA_MIN_INSYNC_REPLICAS',
+      `must not exceed KAFKA_REPLICATION_FACTOR (${replicas}): no send would succeed`,
+    );
+  }
+  for (const name of ['KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE'] as const) {
+    if (env[name] !== undefined && !env.KAFKA_SSL) problem(name, 'is used only with KAFKA_SSL=true');
+  }
+  if ((env.KAFKA_SSL_CERT_FILE === undefined) !== (env.KAFKA_SSL_KEY_FILE === undefined)) {
+    const missing = env.KAFKA_SSL_CERT_FILE === undefined ? 'KAFKA_SSL_CERT_FILE' : 'KAFKA_SSL_KEY_FILE';
+    problem(missing, 'a client certificate needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE');
+  }
+  const hasPassword = env.KAFKA_SASL_PASSWORD !== undefined || env.KAFKA_SASL_PASSWORD_FILE !== undefined;
+  if (env.KAFKA_SASL_PASSWORD !== undefined && env.KAFKA_SASL_PASSWORD_FILE !== undefined) {
+    problem('KAFKA_SASL_PASSWORD', 'set KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, not both');
+  }
+  if (env.KAFKA_SASL_MECHANISM === undefined) {
+    for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE'] as const) {
+      if (env[name] !== undefined) problem(name, 'needs KAFKA_SASL_MECHANISM (plain, scram-sha-256 or scram-sha-512)');
+    }
+  } else {
+    if (env.KAFKA_SASL_USERNAME === undefined) problem('KAFKA_SASL_USERNAME', 'is required by KAFKA_SASL_MECHANISM');
+    if (!hasPassword) {
+      problem('KAFKA_SASL_PASSWORD', 'KAFKA_SASL_MECHANISM needs KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE');
+    }
+  }
+  return problems;
+}
 
 export type Config = z.infer<typeof Env>;
 

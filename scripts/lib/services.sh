@@ -3,6 +3,22 @@
 
 say() { printf '%s\n' "$*" >&2; }
 
+# .env, when present, as firstcome reads it (src/cli/dot-env.ts): a variable set in the environment wins.
+# Only the shell sees them (not exported), to tell local services from the operator's; firstcome reads
+# .env itself.
+load_dot_env() {
+  [[ -f .env ]] || return 0
+  local line name value
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ $line =~ ^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
+    name=${BASH_REMATCH[2]} value=${BASH_REMATCH[3]}
+    [[ -n ${!name+set} ]] && continue
+    value=${value%%[[:space:]]#*}
+    [[ $value =~ ^\"(.*)\"$ || $value =~ ^\'(.*)\'$ ]] && value=${BASH_REMATCH[1]}
+    printf -v "$name" '%s' "$value"
+  done <.env
+}
+
 # npm ci when node_modules is missing or older than the lock file (a pull that changed dependencies).
 ensure_dependencies() {
   if [[ ! -x node_modules/.bin/node || package-lock.json -nt node_modules/.package-lock.json ]]; then
@@ -14,9 +30,10 @@ ensure_dependencies() {
 redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379 && printf 'PING\r\n' >&3 && IFS= read -r -t 2 line <&3 && [[ $line == +PONG* ]]) 2>/dev/null; }
 postgres_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 
-# Only the local defaults are started here; a REDIS_URL or DATABASE_URL elsewhere is the operator's to run.
+# Only the local defaults are started here (as .env.example spells them, or unset); a REDIS_URL or
+# DATABASE_URL elsewhere is the operator's to run.
 ensure_redis() {
-  [[ -n ${REDIS_URL:-} || -n ${REDIS_CLUSTER_NODES:-} ]] && return 0
+  [[ -n ${REDIS_CLUSTER_NODES:-} || ${REDIS_URL:-redis://127.0.0.1:6379} != redis://127.0.0.1:6379 ]] && return 0
   redis_up && return 0
   say "Redis is not answering on 127.0.0.1:6379; starting it…"
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
@@ -28,7 +45,7 @@ ensure_redis() {
 }
 
 ensure_postgres() {
-  [[ -n ${DATABASE_URL:-} ]] && return 0
+  [[ ${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/} =~ ^postgres(ql)?://[^@/]*@?(127\.0\.0\.1|localhost)(:5432)?/ ]] || return 0
   postgres_up && return 0
   say "PostgreSQL is not answering on 127.0.0.1:5432; starting it…"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start >&2 || true
@@ -46,7 +63,8 @@ mariadb_up() { mariadb-admin --protocol=socket -uroot ping >/dev/null 2>&1; }
 ensure_mariadb() {
   [[ -n ${TEST_MYSQL_SERVER:-} ]] && return 0
   if [[ ! -x /usr/sbin/mariadbd ]]; then
-    say "installing MariaDB (apt-get)…"
+    say "npm test runs the store's tests on MariaDB too: installing Debian's mariadb-server system-wide"
+    say "(apt-get install, as root; TEST_MYSQL_SERVER=mysql://user:pass@host:port/ names a server of yours instead)…"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mariadb-server >&2
   fi
@@ -73,7 +91,7 @@ SQL
 
 # The project's own broker, unless KAFKA_BROKERS names another.
 ensure_kafka() {
-  [[ -n ${KAFKA_BROKERS:-} ]] && return 0
+  [[ ${KAFKA_BROKERS:-127.0.0.1:9092} != 127.0.0.1:9092 ]] && return 0
   scripts/local-kafka start >&2
 }
 
@@ -100,7 +118,8 @@ ensure_dashboard() {
 # The browser test drives Debian's Chromium; CI machines start without it.
 ensure_chromium() {
   [[ -x /usr/bin/chromium ]] && return 0
-  say "installing Chromium for the browser test (apt-get)…"
+  say "npm test needs a browser for the dashboard test: installing Debian's chromium and fonts-liberation"
+  say "system-wide (apt-get install, as root)…"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >&2
 }
@@ -109,10 +128,19 @@ ensure_chromium() {
 # would start a Prometheus server of its own where an init system runs: none is wanted, so it is stopped.
 ensure_promtool() {
   command -v promtool >/dev/null && return 0
-  say "installing promtool for the alert rules' tests (apt-get install prometheus)…"
+  say "npm test needs promtool for the alert rules' tests: installing Debian's prometheus system-wide"
+  say "(apt-get install, as root; its server is not left running)…"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2
   if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
     systemctl disable --now prometheus >&2 || true
   fi
+}
+
+# podman and the stand-in for the official Node image (scripts/container-base: Debian's podman, runc and
+# debootstrap; the bookworm root filesystem cached in ~/.cache/firstcome), for the container image's test.
+# Instant once the image exists; the first run on a machine takes a few minutes. A failure (no apt, no
+# debootstrap mirror) does not stop the other tests: that test runs the script again and fails, saying why.
+ensure_container_base() {
+  scripts/container-base >/dev/null || say "scripts/container-base failed: test/container.e2e.test.ts will fail"
 }

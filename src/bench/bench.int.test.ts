@@ -1,15 +1,27 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.ts';
-import { adminDatabaseUrl } from '../../test/fixtures/databases.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../config.ts';
+import { adminDatabaseUrl, testDatabaseUrl, testedStoreKinds, type StoreKind } from '../../test/fixtures/databases.ts';
+import { startPrivateRedis } from '../../test/fixtures/datastores.ts';
 import { benchmark, runBench } from './bench.ts';
 import { parseBenchArgs } from './options.ts';
 import { designs, defaultDesigns } from './designs.ts';
 
-// The bench makes (and drops) its own databases on this server, and its own keys and topics.
-const config = loadConfig({ DATABASE_URL: adminDatabaseUrl() });
+// The bench makes (and drops) its own databases on this server, and its own keys and topics. Its Redis is a
+// redis-server of the file's own: firstcome's relay drains every outbox of its Redis, other tests' included.
+let redisServer: Awaited<ReturnType<typeof startPrivateRedis>> | undefined;
+let config: Config;
+beforeAll(async () => {
+  redisServer = await startPrivateRedis();
+  config = loadConfig({ DATABASE_URL: adminDatabaseUrl(), REDIS_URL: redisServer.url });
+});
+afterAll(async () => {
+  await redisServer?.stop();
+});
+/** The server `--database-url` names for `--db kind`: the user's rights on MariaDB cover firstcome_* databases. */
+const serverOf = (kind: StoreKind) => (kind === 'postgres' ? adminDatabaseUrl() : testDatabaseUrl('firstcome', kind));
 const known = designs.map((d) => d.name);
 /** Small enough for a test: 2000 claims through 64 connections at 200 coupons, no warm-up. */
 const small = ['--users', '1000', '--attempts', '2', '--stock', '200', '--connections', '64', '--warmup-seconds', '0'];
@@ -26,9 +38,16 @@ const resultOf = (report: Awaited<ReturnType<typeof run>>, design: string) => {
 const scratch = await mkdtemp(join(tmpdir(), 'firstcome-bench-'));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
-describe('the correctness columns, read from the database', () => {
+describe.each(testedStoreKinds())('the correctness columns, read from the database, on %s', (kind) => {
+  const onKind = ['--db', kind, '--database-url', serverOf(kind)];
+
   it('catch db-lock without its row lock over-issuing, and find the locked one exact', async () => {
-    const report = await run('db-lock,db-lock-no-lock');
+    const report = await run('db-lock,db-lock-no-lock', onKind);
+    expect(report.scenario).toMatchObject({ db: kind });
+    expect(report.machine.database).toMatch(kind === 'postgres' ? /^PostgreSQL / : /^(MariaDB|MySQL) /);
+    expect(Object.keys(report.machine.databaseSettings)).toContain(
+      kind === 'postgres' ? 'synchronous_commit' : 'innodb_flush_log_at_trx_commit',
+    );
     const exact = resultOf(report, 'db-lock');
     expect(exact).toMatchObject({ admitted: 200, issued: 200, overIssued: 0, usersOverLimit: 0, lost: 0 });
     const broken = resultOf(report, 'db-lock-no-lock');
@@ -37,7 +56,7 @@ describe('the correctness columns, read from the database', () => {
   });
 
   it('catch the course design without SADD giving users more than one coupon', async () => {
-    const report = await run('course,course-no-sadd');
+    const report = await run('course,course-no-sadd', onKind);
     expect(resultOf(report, 'course')).toMatchObject({
       admitted: 200,
       issued: 200,
@@ -49,7 +68,7 @@ describe('the correctness columns, read from the database', () => {
   });
 
   it('find redis-lock and the real firstcome pipeline exact: every 202 is a row, none beyond stock or limit', async () => {
-    const report = await run('redis-lock,firstcome');
+    const report = await run('redis-lock,firstcome', onKind);
     for (const design of ['redis-lock', 'firstcome']) {
       expect(resultOf(report, design)).toMatchObject({
         admitted: 200,

@@ -5,7 +5,7 @@ import type { Config } from '../config.ts';
 import { renderChart } from './chart.ts';
 import { defaultDesigns, designs, findDesign } from './designs.ts';
 import { describeMachine, type MachineFacts } from './machine.ts';
-import { benchUsage, parseBenchArgs, type BenchOptions } from './options.ts';
+import { benchDatabaseServer, benchUsage, parseBenchArgs, type BenchOptions } from './options.ts';
 import { describeProfiles } from './profile-summary.ts';
 import { renderMarkdown, throughputRatios } from './report.ts';
 import { runDesign, type DesignResult } from './run-design.ts';
@@ -21,7 +21,12 @@ export interface BenchReport {
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 
-const scenarioOf = (options: BenchOptions, argv: string[], redisClusterNodes: string[] | undefined) => ({
+const scenarioOf = (
+  options: BenchOptions,
+  argv: string[],
+  redisClusterNodes: string[] | undefined,
+  database: ReturnType<typeof benchDatabaseServer>['kind'],
+) => ({
   command: ['firstcome', 'bench', ...argv].join(' '),
   users: options.users,
   attempts: options.attempts,
@@ -38,6 +43,7 @@ const scenarioOf = (options: BenchOptions, argv: string[], redisClusterNodes: st
   redis: options.redis,
   redisClusterNodes: redisClusterNodes ?? null,
   shards: options.shards,
+  db: database,
   startedAt: new Date().toISOString(),
 });
 
@@ -97,9 +103,10 @@ export async function benchmark(config: Config, options: BenchOptions, argv: str
   const profileDir = options.profile ? join(resolve(options.out), 'profiles') : undefined;
   if (profileDir) await mkdir(profileDir, { recursive: true });
   const redisClusterNodes = options.redis === 'cluster' ? benchClusterNodes(config) : undefined;
+  const database = benchDatabaseServer(config.DATABASE_URL, options);
   const machine = await describeMachine(
     redisClusterNodes ? `redis://${redisClusterNodes[0]}` : config.REDIS_URL,
-    config.DATABASE_URL,
+    database.url,
     config.KAFKA_BROKERS,
   );
   const runs = new Map<string, DesignResult[]>(options.designs.map((name) => [name, []]));
@@ -110,7 +117,7 @@ export async function benchmark(config: Config, options: BenchOptions, argv: str
       try {
         const result = await runDesign(findDesign(name), options, {
           repoRoot,
-          databaseServerUrl: config.DATABASE_URL,
+          databaseServerUrl: database.url,
           redisUrl: benchRedisUrl(config.REDIS_URL, runId),
           redisClusterNodes,
           shards: options.shards,
@@ -131,7 +138,7 @@ export async function benchmark(config: Config, options: BenchOptions, argv: str
   const ceiling = results.find((r) => r.design === 'ceiling');
   return {
     machine,
-    scenario: scenarioOf(options, argv, redisClusterNodes),
+    scenario: scenarioOf(options, argv, redisClusterNodes, database.kind),
     results: results.map((r) => ({
       ...r,
       ratioToCeiling: ceiling ? Math.round((r.requestsPerSec / ceiling.requestsPerSec) * 1000) / 1000 : null,
@@ -153,7 +160,7 @@ const describeScenario = (report: BenchReport, options: BenchOptions): [string, 
         : ' · single Redis') +
       ` · firstcome shards ${String(options.shards)}` +
       (options.rounds > 1 ? ` · median of ${options.rounds} interleaved rounds` : ''),
-    `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB · Node ${m.node} · Redis ${m.redis} · PostgreSQL ${m.postgres} · Kafka ${m.kafka}`,
+    `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb} GB · Node ${m.node} · Redis ${m.redis} · ${m.database} · Kafka ${m.kafka}`,
   ];
 };
 

@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
-import { nodeArgsOf, redisCallsEnv, userIdHeader, type BenchEvent, type Design } from './design.ts';
+import { openContestantSql, type ContestantSql } from './contestants/contestant-sql.ts';
+import { nodeArgsOf, redisCallsEnv, userIdHeader, type Design } from './design.ts';
 import { createTopic, deleteTopics } from './kafka-topics.ts';
 import { freePort } from '../runtime/ports.ts';
 import { spawnNode, waitForHttp } from './processes.ts';
@@ -12,7 +11,7 @@ const clusterPrimary = join(contestantsDir, 'cluster-primary.ts');
 
 /**
  * A design from src/bench/contestants: `<name>.ts` (and `<name>-consumer.ts` when it has a consumer), each a
- * real process on the shared HTTP stack, in a fresh database with contestants/schema.sql.
+ * real process on the shared HTTP stack, in a fresh database with contestants/schema.sql (schema.mysql.sql on MySQL).
  */
 export function contestant(
   name: string,
@@ -24,7 +23,7 @@ export function contestant(
     summary,
     storesCoupons: options.storesCoupons ?? true,
     async launch(site) {
-      if (options.storesCoupons ?? true) await applySchema(site.databaseUrl);
+      if (options.storesCoupons ?? true) await withSql(site.databaseUrl, (sql) => sql.applySchema());
       if (options.consumer) await createTopic(site.kafkaBrokers, site.topic, 1);
       const port = await freePort();
       const flags = [
@@ -69,33 +68,19 @@ export function contestant(
         processes,
         stop,
         createEvent: async (event) => {
-          if (options.storesCoupons ?? true) await insertEvent(site.databaseUrl, event);
+          if (options.storesCoupons ?? true) await withSql(site.databaseUrl, (sql) => sql.insertEvent(event));
         },
       };
     },
   };
 }
 
-async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+/** The harness's own statements on the design's database: the schema, then its events. */
+async function withSql(url: string, run: (sql: ContestantSql) => Promise<void>): Promise<void> {
+  const sql = openContestantSql(url, 1);
   try {
-    return await run(client);
+    await run(sql);
   } finally {
-    await client.end();
+    await sql.end();
   }
 }
-
-const applySchema = async (url: string) => {
-  const schema = await readFile(join(contestantsDir, 'schema.sql'), 'utf8');
-  await withClient(url, (client) => client.query(schema));
-};
-
-const insertEvent = (url: string, event: BenchEvent) =>
-  withClient(url, async (client) => {
-    await client.query('INSERT INTO events (id, stock, per_user_limit) VALUES ($1, $2, $3)', [
-      event.id,
-      event.stock,
-      event.perUserLimit,
-    ]);
-  });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type pg from 'pg';
+import type { CouponQueries } from './coupon-queries.ts';
 
 /** What the database says about one event once the design has drained. */
 export interface CouponCheck {
@@ -17,17 +17,12 @@ export interface Admissions {
   userIds: string[];
 }
 
-export async function countIssued(db: pg.Pool, eventId: string): Promise<number> {
-  const result = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM coupons WHERE event_id = $1', [eventId]);
-  return result.rows[0]?.n ?? 0;
-}
-
 /**
  * Waits until the database holds `admitted` coupons, or until the count has not moved for `idleSeconds`
  * (some were lost) or `timeoutSeconds` passed. Returns the last count seen.
  */
 export async function waitForDrain(
-  db: pg.Pool,
+  db: CouponQueries,
   eventId: string,
   admitted: number,
   { idleSeconds = 10, timeoutSeconds = 300, intervalMs = 100 } = {},
@@ -36,7 +31,7 @@ export async function waitForDrain(
   let issued = -1;
   let movedAt = Date.now();
   for (;;) {
-    const now = await countIssued(db, eventId);
+    const now = await db.countIssued(eventId);
     if (now >= admitted) return { issued: now, complete: true };
     if (now !== issued) movedAt = Date.now();
     issued = now;
@@ -49,42 +44,22 @@ const toMs = (value: Date | null) => (value ? value.getTime() : null);
 
 /** The correctness columns, read from the database alone; the 202s only say what should be there. */
 export async function checkCoupons(
-  db: pg.Pool,
+  db: CouponQueries,
   event: { id: string; stock: number; perUserLimit: number },
   admissions: Admissions,
 ): Promise<CouponCheck> {
-  const totals = await db.query<{ issued: number; first: Date | null; last: Date | null }>(
-    'SELECT count(*)::int AS issued, min(issued_at) AS first, max(issued_at) AS last FROM coupons WHERE event_id = $1',
-    [event.id],
-  );
-  const overLimit = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM (
-       SELECT user_id FROM coupons WHERE event_id = $1 GROUP BY user_id HAVING count(*) > $2
-     ) AS over_limit`,
-    [event.id, event.perUserLimit],
-  );
+  const span = await db.issuedSpan(event.id);
   const lost =
     admissions.claimIds.length > 0
-      ? await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM unnest($2::text[]) AS admitted (claim_id)
-           WHERE NOT EXISTS (SELECT 1 FROM coupons c WHERE c.event_id = $1 AND c.claim_id = admitted.claim_id)`,
-          [event.id, admissions.claimIds],
-        )
-      : await db.query<{ n: number }>(
-          `SELECT coalesce(sum(greatest(a.n - coalesce(c.n, 0), 0)), 0)::int AS n
-           FROM (SELECT user_id, count(*) AS n FROM unnest($2::text[]) AS u (user_id) GROUP BY user_id) AS a
-           LEFT JOIN (SELECT user_id, count(*) AS n FROM coupons WHERE event_id = $1 GROUP BY user_id) AS c
-             USING (user_id)`,
-          [event.id, admissions.userIds],
-        );
-  const row = totals.rows[0];
-  const issued = row?.issued ?? 0;
+      ? await db.countMissingClaims(event.id, admissions.claimIds)
+      : await db.countMissingByUser(event.id, admissions.userIds);
+  const issued = span.issued;
   return {
     issued,
     overIssued: Math.max(0, issued - event.stock),
-    usersOverLimit: overLimit.rows[0]?.n ?? 0,
-    lost: lost.rows[0]?.n ?? 0,
-    firstIssuedAtMs: toMs(row?.first ?? null),
-    lastIssuedAtMs: toMs(row?.last ?? null),
+    usersOverLimit: await db.countUsersOverLimit(event.id, event.perUserLimit),
+    lost,
+    firstIssuedAtMs: toMs(span.first),
+    lastIssuedAtMs: toMs(span.last),
   };
 }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem, availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { databaseUrlFor } from './scratch-database.ts';
@@ -12,7 +13,10 @@ export interface MachineFacts {
   memoryGb: number;
   node: string;
   redis: string;
-  postgres: string;
+  /** The server and version the designs' databases were on, e.g. `PostgreSQL 16.4` or `MariaDB 10.11.19`. */
+  database: string;
+  /** The server's settings that bound a commit's cost: durability and the buffer cache. */
+  databaseSettings: Record<string, string>;
   kafka: string;
   kernel: string;
 }
@@ -36,13 +40,52 @@ const redisVersion = async (url: string) => {
   }
 };
 
-const postgresVersion = async (serverUrl: string) => {
+type DatabaseFacts = Pick<MachineFacts, 'database' | 'databaseSettings'>;
+
+const postgresFacts = async (serverUrl: string): Promise<DatabaseFacts> => {
   const client = new pg.Client({ connectionString: databaseUrlFor(serverUrl, 'postgres') });
   await client.connect();
   try {
-    return (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? 'unknown';
+    const { rows } = await client.query<{ name: string; setting: string }>(
+      `SELECT name, current_setting(name) AS setting FROM pg_settings
+       WHERE name IN ('server_version', 'synchronous_commit', 'fsync', 'wal_sync_method', 'shared_buffers')
+       ORDER BY name`,
+    );
+    const settings = Object.fromEntries(rows.map((row) => [row.name, row.setting]));
+    const { server_version: version, ...databaseSettings } = settings;
+    return { database: `PostgreSQL ${version ?? 'unknown'}`, databaseSettings };
   } finally {
     await client.end();
+  }
+};
+
+const mysqlFacts = async (serverUrl: string): Promise<DatabaseFacts> => {
+  const connection = await mysql.createConnection({ uri: databaseUrlFor(serverUrl, ''), connectTimeout: 5000 });
+  try {
+    const [rows] = await connection.query<Array<mysql.RowDataPacket & Record<string, string | number>>>(
+      `SELECT @@version AS version, @@innodb_flush_log_at_trx_commit AS innodb_flush_log_at_trx_commit,
+              @@sync_binlog AS sync_binlog, @@log_bin AS log_bin, @@innodb_flush_method AS innodb_flush_method,
+              @@innodb_buffer_pool_size AS innodb_buffer_pool_size`,
+    );
+    const { version = 'unknown', innodb_buffer_pool_size: pool = 0, ...settings } = { ...rows[0] };
+    const server = /mariadb/i.test(String(version)) ? 'MariaDB' : 'MySQL';
+    return {
+      database: `${server} ${String(version).replace(/-MariaDB.*$/i, '')}`,
+      databaseSettings: {
+        ...Object.fromEntries(Object.entries(settings).map(([name, value]) => [name, String(value)])),
+        innodb_buffer_pool_size: `${Math.round(Number(pool) / 2 ** 20)}MB`,
+      },
+    };
+  } finally {
+    await connection.end();
+  }
+};
+
+const databaseFacts = async (serverUrl: string): Promise<DatabaseFacts> => {
+  try {
+    return new URL(serverUrl).protocol === 'mysql:' ? await mysqlFacts(serverUrl) : await postgresFacts(serverUrl);
+  } catch {
+    return { database: 'unknown', databaseSettings: {} };
   }
 };
 
@@ -88,7 +131,7 @@ export async function describeMachine(
     memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     redis: await settle(() => redisVersion(redisUrl)),
-    postgres: await settle(() => postgresVersion(databaseServerUrl)),
+    ...(await databaseFacts(databaseServerUrl)),
     kafka: await settle(() => kafkaVersion(kafkaBrokers)),
     kernel: await settle(async () => (await promisify(execFile)('uname', ['-sr'])).stdout.trim()),
   };

@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../errors.ts';
-import { parseBenchArgs } from './options.ts';
+import { benchDatabaseServer, localDatabaseServers, parseBenchArgs } from './options.ts';
 
 const known = ['ceiling', 'db-lock', 'firstcome', 'db-lock-no-lock'];
 const defaults = ['ceiling', 'db-lock', 'firstcome'];
 const parse = (argv: string[]) => parseBenchArgs(argv, known, defaults);
+/** What parsing `argv` throws. */
+const refusalOf = (argv: string[]): unknown => {
+  try {
+    parse(argv);
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+};
 
 describe('parseBenchArgs', () => {
   it('defaults to the issue’s spike', () => {
@@ -45,13 +54,7 @@ describe('parseBenchArgs', () => {
     [['--frobnicate']],
     [['extra']],
   ])('refuses %j with a one-line CONFIG_INVALID', (argv) => {
-    let thrown: unknown;
-    try {
-      parse(argv);
-    } catch (error) {
-      thrown = error;
-    }
-    expect(isAppError(thrown, 'CONFIG_INVALID')).toBe(true);
+    expect(isAppError(refusalOf(argv), 'CONFIG_INVALID')).toBe(true);
   });
 });
 
@@ -71,4 +74,34 @@ describe('--redis and --shards', () => {
       expect(() => parse(argv)).toThrow(/--redis|--shards/);
     },
   );
+});
+
+describe('--db and --database-url', () => {
+  const pgUrl = 'postgres://postgres@127.0.0.1:5432/firstcome';
+  const myUrl = 'mysql://me:secret@db.example:3306/shop';
+  const serverOf = (configUrl: string, argv: string[]) => benchDatabaseServer(configUrl, parse(argv));
+
+  it('default to DATABASE_URL and its kind', () => {
+    expect(serverOf(pgUrl, [])).toEqual({ kind: 'postgres', url: pgUrl });
+    expect(serverOf(myUrl, [])).toEqual({ kind: 'mysql', url: myUrl });
+  });
+
+  it('take the other kind from --database-url, else from this machine’s server of that kind', () => {
+    expect(serverOf(pgUrl, ['--db', 'mysql', '--database-url', myUrl])).toEqual({ kind: 'mysql', url: myUrl });
+    expect(serverOf(pgUrl, ['--database-url', myUrl])).toEqual({ kind: 'mysql', url: myUrl });
+    expect(serverOf(pgUrl, ['--db', 'mysql'])).toEqual({ kind: 'mysql', url: localDatabaseServers.mysql });
+    expect(serverOf(myUrl, ['--db', 'postgres'])).toEqual({ kind: 'postgres', url: localDatabaseServers.postgres });
+    expect(serverOf(pgUrl, ['--db', 'postgres'])).toEqual({ kind: 'postgres', url: pgUrl });
+  });
+
+  it.each([
+    [['--db', 'oracle'], /--db: postgres or mysql, got "oracle"/],
+    [['--database-url', 'redis://127.0.0.1:6379'], /--database-url: a postgres:\/\/ or mysql:\/\/ URL/],
+    [['--database-url', 'not a url'], /--database-url/],
+    [['--db', 'postgres', '--database-url', myUrl], /--database-url: a postgres server for --db postgres/],
+  ])('refuses %j with a CONFIG_INVALID naming the flag', (argv, message) => {
+    const refusal = refusalOf(argv);
+    expect(isAppError(refusal, 'CONFIG_INVALID')).toBe(true);
+    expect(String((refusal as Error).message)).toMatch(message);
+  });
 });

@@ -28,7 +28,20 @@ export interface BenchOptions {
   redis: 'single' | 'cluster';
   /** firstcome's event `shards` (admin create body); 'auto' = one per cluster master, 1 on a single Redis. */
   shards: number | 'auto';
+  /** Which database every design runs on; undefined: the kind of --database-url, else of DATABASE_URL. */
+  db: DatabaseKind | undefined;
+  /** The database server (`--database-url`), instead of DATABASE_URL. */
+  databaseUrl: string | undefined;
 }
+
+export type DatabaseKind = 'postgres' | 'mysql';
+
+/** Where `--db` goes when DATABASE_URL is of the other kind and no --database-url is given: this machine's. */
+export const localDatabaseServers: Record<DatabaseKind, string> = {
+  postgres: 'postgres://postgres@127.0.0.1:5432/postgres',
+  // The local MariaDB's user (scripts/lib/services.sh), which may make databases named firstcome_* only.
+  mysql: 'mysql://firstcome:firstcome@127.0.0.1:3306/firstcome',
+};
 
 export const benchUsage = `Usage: firstcome bench [options]
 
@@ -57,6 +70,12 @@ Runs the spike against each design in turn, one fresh database each, and reports
                        (scripts/local-redis-cluster start) (default single)
   --shards N|auto      firstcome's event shards, sent in the admin create body (1..256; default auto: one per
                        cluster master, 1 on a single Redis)
+  --db postgres|mysql  the database every design runs on, each in a fresh database of its own on that server
+                       (default: the kind of --database-url, else of DATABASE_URL). When DATABASE_URL is of the
+                       other kind and no --database-url is given: this machine's PostgreSQL
+                       (${localDatabaseServers.postgres})
+                       or MariaDB (${localDatabaseServers.mysql})
+  --database-url URL   the database server to use instead of DATABASE_URL (postgres:// or mysql://)
 `;
 
 const full = { users: 100_000, stock: 10_000, maxSeconds: 120, warmupSeconds: 3 };
@@ -93,6 +112,40 @@ const shardsOf = (value: string | undefined): BenchOptions['shards'] => {
   return shards;
 };
 
+const kindOfUrl = (url: string): DatabaseKind | undefined => {
+  const protocol = URL.canParse(url) ? new URL(url).protocol : '';
+  if (protocol === 'mysql:') return 'mysql';
+  return protocol === 'postgres:' || protocol === 'postgresql:' ? 'postgres' : undefined;
+};
+
+const dbOf = (value: string | undefined): DatabaseKind | undefined => {
+  if (value === undefined || value === 'postgres' || value === 'mysql') return value;
+  throw new AppError('CONFIG_INVALID', `--db: postgres or mysql, got "${value}"`);
+};
+
+const databaseUrlOf = (value: string | undefined, db: DatabaseKind | undefined): string | undefined => {
+  if (value === undefined) return undefined;
+  const kind = kindOfUrl(value);
+  if (!kind) throw new AppError('CONFIG_INVALID', `--database-url: a postgres:// or mysql:// URL, got "${value}"`);
+  if (db && kind !== db) {
+    throw new AppError('CONFIG_INVALID', `--database-url: a ${db} server for --db ${db}, got "${value}"`);
+  }
+  return value;
+};
+
+/**
+ * The database server the run uses: --database-url; else DATABASE_URL when it is of the kind --db asks for;
+ * else this machine's server of that kind.
+ */
+export function benchDatabaseServer(
+  configUrl: string,
+  options: Pick<BenchOptions, 'db' | 'databaseUrl'>,
+): { kind: DatabaseKind; url: string } {
+  const url = options.databaseUrl ?? configUrl;
+  const kind = options.db ?? kindOfUrl(url) ?? 'postgres';
+  return { kind, url: kindOfUrl(url) === kind ? url : localDatabaseServers[kind] };
+}
+
 const parseFlags = (argv: string[]) => {
   try {
     return parseArgs({
@@ -117,6 +170,8 @@ const parseFlags = (argv: string[]) => {
         workers: { type: 'string' },
         redis: { type: 'string' },
         shards: { type: 'string' },
+        db: { type: 'string' },
+        'database-url': { type: 'string' },
       },
     });
   } catch (error) {
@@ -158,5 +213,7 @@ export function parseBenchArgs(argv: string[], knownDesigns: string[], defaultDe
     workers: workersOf(values.workers),
     redis: redisOf(values.redis),
     shards: shardsOf(values.shards),
+    db: dbOf(values.db),
+    databaseUrl: databaseUrlOf(values['database-url'], dbOf(values.db)),
   };
 }

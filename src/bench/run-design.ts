@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { checkCoupons, waitForDrain, type CouponCheck } from './coupon-checks.ts';
+import { openCouponQueries, type CouponQueries } from './coupon-queries.ts';
 import { userIdHeader, type BenchEvent, type Design, type LaunchedDesign } from './design.ts';
 import { forkLoad } from './fork-load.ts';
 import type { LoadJob, LoadResult } from './load-generator.ts';
@@ -97,12 +97,12 @@ const pick = (l: { p50: number; p99: number; max: number }) => ({
 /** Runs the spike against one design in its own database, Redis prefix and Kafka topic, then removes them. */
 export async function runDesign(design: Design, options: BenchOptions, site: RunSite): Promise<DesignResult> {
   const suffix = design.name.replaceAll('-', '_');
-  const databaseName = `bench_${site.runId}_${suffix}`;
+  // firstcome_*: the only databases the local MariaDB's `firstcome` user may create (scripts/lib/services.sh).
+  const databaseName = `firstcome_bench_${site.runId}_${suffix}`;
   const progress = createProgressLine(process.stderr, design.name);
   progress.say('starting');
   const databaseUrl = await createScratchDatabase(site.databaseServerUrl, databaseName);
-  const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  db.on('error', () => undefined);
+  const db = openCouponQueries(databaseUrl);
   let launched: LaunchedDesign | undefined;
   const redisCallsDir = await mkdtemp(join(tmpdir(), `firstcome-bench-calls-${suffix}-`));
   try {
@@ -183,7 +183,13 @@ export async function runDesign(design: Design, options: BenchOptions, site: Run
 }
 
 /** A short load on a second event, so JIT, pools and connections are warm; its coupons drain before the run. */
-async function warmUp(design: Design, launched: LaunchedDesign, job: LoadJob, options: BenchOptions, db: pg.Pool) {
+async function warmUp(
+  design: Design,
+  launched: LaunchedDesign,
+  job: LoadJob,
+  options: BenchOptions,
+  db: CouponQueries,
+) {
   const warm: BenchEvent = {
     id: `${job.eventId}-warmup`,
     stock: Math.max(1, Math.min(1000, Math.ceil(options.stock / 10))),

@@ -1,71 +1,99 @@
-import { loadConfig, type Config } from '../config.ts';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Config, loadConfig } from '../config.ts';
 import { isAppError } from '../errors.ts';
-import { parseFlags } from './flags.ts';
+import type { Command } from './command.ts';
+import { commands } from './command-list.ts';
+import { loadDotEnv } from './dot-env.ts';
 
-const usage = `Usage: firstcome <command>
+/** What `firstcome` exits with; the README and src/cli/README.md document them. */
+export const exitCodes = {
+  ok: 0,
+  /** The work failed: a dependency is down, reconcile found drift it did not repair, a wait gave up. */
+  failure: 1,
+  /** Nothing was done: an unknown command or flag, a missing or bad value, an invalid configuration. */
+  usage: 2,
+} as const;
+
+const helpFlags = ['--help', '-h'];
+const versionFlags = ['--version', '-v'];
+
+export const version = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export const usage = `Usage: firstcome <command> [flags]
 
 Commands:
-  start       everything in one process for one machine: API, relay, worker, retry job
-  serve       the HTTP API alone [--workers N (default: API_WORKERS, else one per CPU)]
-  relay       moves admitted claims from the gate's outbox streams to Kafka
-  worker      writes claims from Kafka to the database as coupons, in batches
-  migrate     create or update the database schema, then exit
-  retry       one pass of the failed-claim retry job, then exit
-  reconcile   compare the gate with the database per event and print the drift
-              [--event ID] [--repair] [--json] [--grace-seconds N (default 60)]
-              exit code 0: no drift (or repaired), 1: drift remains
-  bench       the spike benchmark: firstcome against the designs people use today (bench --help)
-  plan        the processes and nodes a drop needs: --peak-claims-per-sec R --stock S (plan --help)
-  events      operator commands through the admin API: list, show, create, close (events --help)
-  failed      failed claims in the database: list, retry (failed --help)
+${Object.entries(commands)
+  .map(([name, { summary }]) => `  ${name.padEnd(11)} ${summary}`)
+  .join('\n')}
+
+\`firstcome <command> --help\` prints a command's usage, and changes nothing.
+\`firstcome --version\` prints the version.
+
+Settings come from environment variables (see .env.example), and from ./.env when it exists; a variable
+set in the environment wins over .env. Logs go to stderr; stdout carries only the answer (--json).
+Exit codes: 0 ok · 1 the work failed · 2 usage error or invalid configuration (nothing was done).
 `;
 
-type Command = (config: Config, args: string[]) => Promise<void>;
-
-const commands: Record<string, Command> = {
-  start: async (config) => (await import('../roles/start.ts')).runStart(config),
-  serve: async (config, args) => (await import('./commands/serve.ts')).runServeCommand(config, args),
-  relay: async (config) => (await import('../roles/relay.ts')).runRelay(config),
-  worker: async (config) => (await import('../roles/worker.ts')).runWorker(config),
-  migrate: async (config) => (await import('../roles/migrate.ts')).runMigrate(config),
-  retry: async (config, args) => {
-    parseFlags('retry', args, {});
-    await (await import('../roles/retry.ts')).runRetry(config);
-  },
-  reconcile: async (config, args) => (await import('./commands/reconcile.ts')).runReconcileCommand(config, args),
-  bench: async (config, args) => (await import('../bench/bench.ts')).runBench(config, args),
-  plan: async (_config, args) => (await import('./commands/plan.ts')).runPlanCommand(args),
-  events: async (config, args) => (await import('./commands/events.ts')).runEvents(config, args),
-  failed: async (config, args) => (await import('./commands/failed.ts')).runFailed(config, args),
+const fail = (text: string, code: number) => {
+  process.stderr.write(text);
+  process.exitCode = code;
 };
+
+const lookUp = (name: string) => (Object.hasOwn(commands, name) ? commands[name] : undefined);
 
 export async function main(argv: string[]): Promise<void> {
   const [name, ...args] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined || helpFlags.includes(name)) {
     process.stdout.write(usage);
     return;
   }
-  const command = commands[name];
-  if (!command) {
-    process.stderr.write(`firstcome: unknown command "${name}"\n\n${usage}`);
-    process.exitCode = 2;
+  if (versionFlags.includes(name)) {
+    process.stdout.write(`${version}\n`);
     return;
   }
-  try {
-    await command(loadConfig(), args);
-  } catch (error) {
-    if (isAppError(error, 'CONFIG_INVALID')) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
+  if (name === 'help') {
+    const [topic] = args;
+    const entry = topic === undefined ? undefined : lookUp(topic);
+    if (topic !== undefined && !entry) {
+      return fail(`firstcome help: unknown command "${topic}"\n\n${usage}`, exitCodes.usage);
     }
-    // A command's bad flags (see flags.ts).
+    process.stdout.write(entry ? (await entry.load()).usage : usage);
+    return;
+  }
+  const entry = lookUp(name);
+  if (!entry) return fail(`firstcome: unknown command "${name}"\n\n${usage}`, exitCodes.usage);
+  const command = await entry.load();
+  // Before the configuration and before any flag is checked: --help never does anything else.
+  if (args.some((arg) => helpFlags.includes(arg))) {
+    process.stdout.write(command.usage);
+    return;
+  }
+  loadDotEnv(resolve('.env'));
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!isAppError(error, 'CONFIG_INVALID')) throw error;
+    return fail(`${error.message}\n`, exitCodes.usage);
+  }
+  await runCommand(name, command, config, args);
+}
+
+async function runCommand(name: string, command: Command, config: Config, args: string[]): Promise<void> {
+  try {
+    await command.run(config, args);
+  } catch (error) {
     if (isAppError(error, 'INVALID_REQUEST')) {
-      process.stderr.write(`${error.message}\n\n${usage}`);
-      process.exit(2);
+      process.stderr.write(`${error.message}\n\n${command.usage}`);
+      process.exit(exitCodes.usage);
     }
     process.stderr.write(
       `firstcome ${name}: ${isAppError(error) ? error.message : String((error as Error)?.stack ?? error)}\n`,
     );
-    process.exit(1);
+    // A role may hold connections open; exit rather than wait for them.
+    process.exit(exitCodes.failure);
   }
 }

@@ -1,8 +1,8 @@
 import { Admin, ListOffsetTimestamps } from '@platformatic/kafka';
+import { kafkaConnectionOptions, type KafkaTarget } from './kafka-options.ts';
+import { describeKafkaRefusal } from './kafka-refusal.ts';
 
-export interface KafkaLagOptions {
-  brokers: string[];
-  topic: string;
+export interface KafkaLagOptions extends KafkaTarget {
   /** The workers' consumer group, whose committed offsets tell how far they got. */
   groupId: string;
   /** How long one reading is reused, so any number of dashboards cost one query a second. @defaultValue 900 */
@@ -16,7 +16,7 @@ export type KafkaLagReading = { lag: number } | { lag: null; reason: string };
  * from Kafka itself: the workers may run in other processes or machines, but their group's committed
  * offsets are in the broker for anyone to read. Connects on first use.
  */
-export function createKafkaLag({ brokers, topic, groupId, maxAgeMs = 900 }: KafkaLagOptions) {
+export function createKafkaLag({ brokers, topic, security, groupId, maxAgeMs = 900 }: KafkaLagOptions) {
   let admin: Admin | undefined;
   let last: { atMs: number; isRunning: boolean; reading: Promise<KafkaLagReading> } | undefined;
 
@@ -51,11 +51,19 @@ export function createKafkaLag({ brokers, topic, groupId, maxAgeMs = 900 }: Kafk
   }
 
   async function read(): Promise<KafkaLagReading> {
-    admin ??= new Admin({ clientId: 'firstcome-dashboard', bootstrapBrokers: brokers, timeout: 2000, retries: 0 });
+    admin ??= new Admin({
+      clientId: 'firstcome-dashboard',
+      ...kafkaConnectionOptions({ brokers, security }),
+      timeout: 2000,
+      retries: 0,
+    });
     try {
       return { lag: await query(admin) };
     } catch (error) {
-      return { lag: null, reason: `Kafka did not answer: ${error instanceof Error ? error.message : String(error)}` };
+      const reason =
+        describeKafkaRefusal(error, { brokers, security }) ??
+        `Kafka did not answer: ${error instanceof Error ? error.message : String(error)}`;
+      return { lag: null, reason };
     }
   }
 

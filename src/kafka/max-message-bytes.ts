@@ -20,7 +20,7 @@ function smallestValue(descriptions: ConfigDescriptions, name: string): number |
  * Kafka answers without either; rejects when Kafka cannot be asked.
  */
 export async function readMaxMessageBytes(target: KafkaTarget): Promise<number | undefined> {
-  const admin = new Admin({ ...kafkaClientOptions('admin'), bootstrapBrokers: target.brokers });
+  const admin = new Admin(kafkaClientOptions('admin', target));
   try {
     const ofTopic = await admin
       .describeConfigs({

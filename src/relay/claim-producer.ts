@@ -20,10 +20,9 @@ export interface ClaimProducerOptions {
   maxRequestBytes?: number;
 }
 
-const newProducer = (brokers: string[]) =>
+const newProducer = (target: KafkaTarget) =>
   new Producer({
-    ...kafkaClientOptions('relay'),
-    bootstrapBrokers: brokers,
+    ...kafkaClientOptions('relay', target),
     serializers: stringSerializers,
     idempotent: true,
     acks: ProduceAcks.ALL,
@@ -52,14 +51,15 @@ type OutgoingRecord = ClaimRecord & { topic: string; claim: AdmittedClaim };
  * cut into requests of at most `maxRequestBytes` of claims, sent one after another; the partition is the
  * client's choice, so the bound holds for the whole request, which bounds every partition's batch.
  */
-export function createClaimProducer({ brokers, topic }: KafkaTarget, options: ClaimProducerOptions = {}) {
-  let producer = newProducer(brokers);
+export function createClaimProducer(target: KafkaTarget, options: ClaimProducerOptions = {}) {
+  const { topic } = target;
+  let producer = newProducer(target);
   let sending: Promise<void> | undefined;
   let maxRequestBytes = options.maxRequestBytes;
 
   async function readMaxRequestBytes(): Promise<number> {
     if (maxRequestBytes === undefined) {
-      const maxMessageBytes = await readMaxMessageBytes({ brokers, topic }).catch(() => undefined);
+      const maxMessageBytes = await readMaxMessageBytes(target).catch(() => undefined);
       maxRequestBytes = (maxMessageBytes ?? fallbackMaxMessageBytes) - batchHeadroomBytes;
     }
     return maxRequestBytes;
@@ -67,7 +67,7 @@ export function createClaimProducer({ brokers, topic }: KafkaTarget, options: Cl
 
   async function replaceProducer(): Promise<void> {
     const failed = producer;
-    producer = newProducer(brokers);
+    producer = newProducer(target);
     await failed.close().catch(() => undefined);
   }
 

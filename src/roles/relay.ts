@@ -5,7 +5,7 @@ import { uniqueInstanceName } from '../kafka/kafka-options.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createClaimProducer } from '../relay/claim-producer.ts';
 import { createRelay } from '../relay/relay.ts';
-import { startWhenTopicReady } from './kafka-role.ts';
+import { kafkaTargetOf, startWhenTopicReady } from './kafka-role.ts';
 import { connectGate, createLogger, onShutdown, serveMetrics } from './runtime.ts';
 
 /** The relay role on connections it is given; returns at once, and `stop` finishes the batch in hand. */
@@ -20,7 +20,7 @@ export function startRelay({
   gate: GateHandle;
   metrics: Metrics;
 }) {
-  const kafka = { brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC };
+  const kafka = kafkaTargetOf(config);
   const consumerName = uniqueInstanceName('relay');
   const reader = gate.createOutboxConsumer({
     consumerName,
@@ -32,12 +32,7 @@ export function startRelay({
     { reader, producer, log, metrics },
     { batchSize: config.RELAY_BATCH_SIZE, takeOverEveryMs: Math.min(5000, Math.ceil(config.RELAY_CLAIM_IDLE_MS / 4)) },
   );
-  const role = startWhenTopicReady('relay', relay, {
-    kafka,
-    partitions: config.KAFKA_PARTITIONS,
-    log,
-    details: { consumerName },
-  });
+  const role = startWhenTopicReady('relay', relay, { config, log, details: { consumerName } });
   return {
     async stop(): Promise<void> {
       await role.stop();

@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { createStore, type Store } from '../store/store.ts';
 import { type GateHandle, openGate } from '../gate/open-gate.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 
-export const createLogger = (config: Config, name: string): Logger => pino({ name, level: config.LOG_LEVEL });
+export { createLogger } from './logger.ts';
 
 export interface Runtime {
   config: Config;
@@ -15,7 +15,11 @@ export interface Runtime {
   gate: GateHandle;
 }
 
-/** Connections every role needs; the database is migrated before any role touches it. */
+/**
+ * Connections every role needs. Every process that touches the database migrates it first (the contract:
+ * a fresh database works with any command); commands that answer `--help` or refuse their flags never
+ * get here, so they change nothing.
+ */
 export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
   const store = createStore({ url: config.DATABASE_URL });
   await store.migrate();

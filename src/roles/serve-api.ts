@@ -9,6 +9,7 @@ import type { Config } from '../config.ts';
 import { createVerdictCache } from '../gate/verdict-cache.ts';
 import type { Logger } from 'pino';
 import type { Runtime } from './runtime.ts';
+import { kafkaTargetOf } from './kafka-role.ts';
 
 export const authOptionsOf = (config: Config) => ({
   mode: config.AUTH_MODE,
@@ -46,11 +47,7 @@ export async function startApi(
     log.debug({ err: error }, 'gate-changes subscriber trouble'),
   );
   // The dashboard reads the workers' lag from Kafka: the workers may run anywhere.
-  const kafkaLag = createKafkaLag({
-    brokers: config.KAFKA_BROKERS,
-    topic: config.KAFKA_TOPIC,
-    groupId: workerGroupId(config.KAFKA_TOPIC),
-  });
+  const kafkaLag = createKafkaLag({ ...kafkaTargetOf(config), groupId: workerGroupId(config.KAFKA_TOPIC) });
   const app = buildApp({
     store,
     gate,

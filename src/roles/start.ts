@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Config } from '../config.ts';
 import { ensureDatabaseExists, type Store } from '../store/store.ts';
@@ -12,21 +11,15 @@ import { startWorker } from './worker.ts';
 
 const demoEventId = 'demo';
 
+/** Secrets `firstcome start` can do without in dev: the CLI makes and keeps them (src/cli/dev-secrets.ts). */
+export type DevSecretName = 'ADMIN_TOKEN' | 'JWT_SECRET';
+
 /**
- * A single machine's whole service. Where the operator set no secrets, it makes dev ones and prints
- * them, so a newcomer can claim the demo event with the printed curl lines.
+ * A single machine's whole service. `devSecrets` names the secrets the CLI filled in because the
+ * operator set none (src/cli/dev-secrets.ts); they are printed, so a newcomer can claim the demo event
+ * with the printed curl lines.
  */
-export async function runStart(configured: Config): Promise<void> {
-  const generated: string[] = [];
-  const config: Config = { ...configured };
-  if (!config.ADMIN_TOKEN) {
-    config.ADMIN_TOKEN = randomBytes(18).toString('base64url');
-    generated.push('ADMIN_TOKEN');
-  }
-  if (config.AUTH_MODE === 'jwt' && !config.JWT_SECRET && !config.JWT_JWKS_URL) {
-    config.JWT_SECRET = randomBytes(32).toString('base64url');
-    generated.push('JWT_SECRET');
-  }
+export async function runStart(config: Config, devSecrets: readonly DevSecretName[] = []): Promise<void> {
   const log = createLogger(config, 'firstcome');
   if (config.API_WORKERS !== undefined && config.API_WORKERS > 1) {
     log.warn(`API_WORKERS=${config.API_WORKERS} is for \`firstcome serve\`; \`firstcome start\` runs one process`);
@@ -48,7 +41,7 @@ export async function runStart(configured: Config): Promise<void> {
     await driftWatch.stop();
     await closeRuntime(runtime);
   });
-  process.stdout.write(await welcome(config, generated));
+  process.stdout.write(await welcome(config, devSecrets));
 }
 
 async function ensureDemoEvent(store: Store, gate: Gate) {
@@ -77,7 +70,7 @@ export function devTokenFor(userId: string, secret: string, lifetimeSeconds: num
     .sign(new TextEncoder().encode(secret));
 }
 
-async function welcome(config: Config, generated: string[]): Promise<string> {
+async function welcome(config: Config, devSecrets: readonly DevSecretName[]): Promise<string> {
   const base = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
   const userAuth =
     config.AUTH_MODE === 'trusted-header'
@@ -89,9 +82,7 @@ async function welcome(config: Config, generated: string[]): Promise<string> {
     '',
     `firstcome is up on ${base}`,
     `  dashboard: ${base}/dashboard/ (sign in with the admin token)`,
-    ...generated.map(
-      (name) => `  dev ${name} (set it yourself in production): ${config[name as 'ADMIN_TOKEN' | 'JWT_SECRET']}`,
-    ),
+    ...devSecrets.map((name) => `  dev ${name} (kept across restarts; set it yourself in production): ${config[name]}`),
     '',
     'Claim a coupon of the demo event (stock 100, one per user) as user "alice":',
     ...(config.AUTH_MODE === 'jwt' && config.JWT_SECRET

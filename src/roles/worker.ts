@@ -1,14 +1,14 @@
 import type { Config } from '../config.ts';
 import { workerGroupId } from '../kafka/kafka-options.ts';
 import { createWorker } from '../worker/worker.ts';
-import { startWhenTopicReady } from './kafka-role.ts';
+import { kafkaTargetOf, startWhenTopicReady } from './kafka-role.ts';
 import { startDriftWatch } from './reconcile.ts';
 import { startRetryJob } from './retry.ts';
 import { closeRuntime, createLogger, onShutdown, openRuntime, type Runtime, serveMetrics } from './runtime.ts';
 
 /** The worker role on connections it is given; returns at once, and `stop` writes and commits the batch in hand. */
 export function startWorker({ config, log, store, metrics }: Pick<Runtime, 'config' | 'log' | 'store' | 'metrics'>) {
-  const kafka = { brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC };
+  const kafka = kafkaTargetOf(config);
   const worker = createWorker(
     { store, kafka, log, metrics },
     {
@@ -19,8 +19,7 @@ export function startWorker({ config, log, store, metrics }: Pick<Runtime, 'conf
     },
   );
   return startWhenTopicReady('worker', worker, {
-    kafka,
-    partitions: config.KAFKA_PARTITIONS,
+    config,
     log,
     details: { maxWritesPerSec: config.DB_MAX_WRITES_PER_SEC },
   });

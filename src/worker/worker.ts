@@ -151,8 +151,7 @@ export function createWorker({ store, kafka, log, metrics }: WorkerDeps, options
 
   function newConsumer(): Consumer {
     return new Consumer({
-      ...kafkaClientOptions('worker'),
-      bootstrapBrokers: kafka.brokers,
+      ...kafkaClientOptions('worker', kafka),
       groupId,
       sessionTimeout: sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 10)),

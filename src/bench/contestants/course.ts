@@ -2,11 +2,11 @@
 // then INCR (the count), then hands the claim to Kafka without waiting for the broker; course-consumer.ts
 // inserts one row per message. The producer batches as KafkaTemplate's does (a short linger).
 // --variant no-sadd skips the SADD: the broken design the harness tests must catch (users over limit).
-import pg from 'pg';
 import { Producer, stringSerializers } from '@platformatic/kafka';
 import { createClient, createCluster } from 'redis';
 import { AppError } from '../../errors.ts';
 import { parseContestantArgs, runClaimServer, type ClaimVerdict } from './claim-server.ts';
+import { openContestantSql } from './contestant-sql.ts';
 
 const lingerMs = 5;
 
@@ -27,14 +27,12 @@ let produceFailures = 0;
 outgoing.on('error', () => (produceFailures += 1));
 
 // The clones hard-code the stock; reading it once per event from the database is the same thing.
-const events = new pg.Pool({ connectionString: args.databaseUrl, max: 1 });
+const events = openContestantSql(args.databaseUrl, 1);
 const stocks = new Map<string, Promise<number | undefined>>();
 const stockOf = (eventId: string) => {
   let stock = stocks.get(eventId);
   if (!stock) {
-    stock = events
-      .query<{ stock: number }>('SELECT stock FROM events WHERE id = $1', [eventId])
-      .then((result) => result.rows[0]?.stock);
+    stock = events.stockOf(eventId);
     stocks.set(eventId, stock);
   }
   return stock;

@@ -1,12 +1,13 @@
 // redis-lock: a distributed lock per event as Redisson's RLock takes it: SET key token NX PX (in a script
 // that returns the lock's remaining TTL when taken), a Lua compare-and-delete release that publishes on a
 // channel, and waiters that sleep until that message wakes one of them (or a short fallback passes).
-// The lock is held around the check and the insert in PostgreSQL and released only after COMMIT.
+// The lock is held around the check and the insert in the database and released only after COMMIT.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { createClient, createCluster, defineScript } from 'redis';
 import { AppError } from '../../errors.ts';
+import { checkAndInsert } from './check-and-insert.ts';
 import { parseContestantArgs, runClaimServer, type ClaimVerdict } from './claim-server.ts';
+import { openContestantSql } from './contestant-sql.ts';
 
 const leaseMs = 5000;
 const waitMs = 10_000;
@@ -14,8 +15,7 @@ const waitMs = 10_000;
 const fallbackWaitMs = 50;
 
 const args = parseContestantArgs(process.argv.slice(2));
-const pool = new pg.Pool({ connectionString: args.databaseUrl, max: args.poolSize });
-pool.on('error', () => undefined);
+const sql = openContestantSql(args.databaseUrl, args.poolSize);
 
 const tryLock = defineScript({
   SCRIPT:
@@ -100,62 +100,13 @@ async function withEventLock<T>(eventId: string, run: () => Promise<T>): Promise
   }
 }
 
-interface EventRow {
-  stock: number;
-  per_user_limit: number;
-  issued: number;
-}
-
-async function checkAndInsert(eventId: string, userId: string): Promise<ClaimVerdict> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const event = (
-      await client.query<EventRow>({
-        name: 'read-event',
-        text: 'SELECT stock, per_user_limit, issued FROM events WHERE id = $1',
-        values: [eventId],
-      })
-    ).rows[0];
-    if (!event) throw new AppError('EVENT_NOT_FOUND', `No event has the id "${eventId}".`);
-    if (event.issued >= event.stock) return await rollback(client, { kind: 'SOLD_OUT' });
-    const held = (
-      await client.query<{ held: number }>({
-        name: 'count-held',
-        text: 'SELECT count(*)::int AS held FROM coupons WHERE event_id = $1 AND user_id = $2',
-        values: [eventId, userId],
-      })
-    ).rows[0];
-    if ((held?.held ?? 0) >= event.per_user_limit) return await rollback(client, { kind: 'LIMIT_REACHED' });
-    const claimId = randomUUID();
-    await client.query({
-      name: 'insert-coupon',
-      text: 'INSERT INTO coupons (event_id, user_id, claim_id) VALUES ($1, $2, $3)',
-      values: [eventId, userId, claimId],
-    });
-    await client.query({
-      name: 'count-issued',
-      text: 'UPDATE events SET issued = issued + 1 WHERE id = $1',
-      values: [eventId],
-    });
-    await client.query('COMMIT');
-    return { kind: 'ADMITTED', claimId };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-async function rollback(client: pg.PoolClient, verdict: ClaimVerdict): Promise<ClaimVerdict> {
-  await client.query('ROLLBACK');
-  return verdict;
-}
-
 async function decide(eventId: string, userId: string): Promise<ClaimVerdict> {
   try {
-    return (await withEventLock(eventId, () => checkAndInsert(eventId, userId))) ?? { kind: 'BUSY' };
+    return (
+      (await withEventLock(eventId, () => checkAndInsert(sql, eventId, userId, { lockEvent: false }))) ?? {
+        kind: 'BUSY',
+      }
+    );
   } catch (error) {
     if (error instanceof AppError) throw error;
     throw new AppError('DB_UNAVAILABLE', `claim failed for ${eventId}`, { cause: error, retryable: true });
@@ -163,7 +114,7 @@ async function decide(eventId: string, userId: string): Promise<ClaimVerdict> {
 }
 
 await runClaimServer(args, decide, async () => {
-  await pool.end();
+  await sql.end();
   redis.destroy();
   subscriber.destroy();
 });

@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../config.ts';
 import { type AdminClient, type AdminEventView, createAdminClient, OperatorError } from './admin-client.ts';
-import { parseCommand, positiveInteger, usageError, wantsHelp } from './parse.ts';
+import type { Command } from '../command.ts';
+import { parseCommand, positiveInteger, usageError } from './parse.ts';
 import { createProgressBar } from './progress-bar.ts';
 import { reportOperatorErrors } from './report-errors.ts';
 import { formatRecord, formatTable } from './table.ts';
 
-export const eventsUsage = `Usage: firstcome events <list|show|create|close> [flags]
+const usage = `Usage: firstcome events <list|show|create|close> [flags]
 
   events list [--json]
   events show ID [--wait] [--json]
@@ -83,16 +84,16 @@ async function waitUntilLanded(
   }
 }
 
-/** `firstcome events ...`: the operator's view of events, through the admin API. */
-export async function runEvents(config: Config, args: string[], output: Output = stdio): Promise<void> {
-  if (wantsHelp(args)) {
-    output.out(eventsUsage);
-    return;
-  }
-  await reportOperatorErrors('events', () => events(config, args, output));
-}
+const actions = ['list', 'show', 'create', 'close'] as const;
 
-async function events(config: Config, args: string[], output: Output): Promise<void> {
+/** `firstcome events ...`: the operator's view of events, through the admin API. */
+export const events: Command = {
+  usage,
+  actions,
+  run: (config, args) => reportOperatorErrors('events', () => runEvents(config, args, stdio)),
+};
+
+async function runEvents(config: Config, args: string[], output: Output): Promise<void> {
   const { values, positionals } = parseCommand('events', args, {
     json: { type: 'boolean', default: false },
     wait: { type: 'boolean', default: false },

@@ -1,4 +1,3 @@
-import { pino } from 'pino';
 import {
   type FailedClaimRow,
   type FailedClaimState,
@@ -6,12 +5,14 @@ import {
   retryFailedClaims,
 } from '../../roles/failed-claims.ts';
 import type { Config } from '../../config.ts';
+import { createLogger } from '../../roles/logger.ts';
 import type { Output } from './events.ts';
-import { parseCommand, positiveInteger, usageError, wantsHelp } from './parse.ts';
+import type { Command } from '../command.ts';
+import { parseCommand, positiveInteger, usageError } from './parse.ts';
 import { createProgressBar } from './progress-bar.ts';
 import { formatRecord, formatTable } from './table.ts';
 
-export const failedUsage = `Usage: firstcome failed <list|retry> [flags]
+const usage = `Usage: firstcome failed <list|retry> [flags]
 
   failed list [--event ID] [--state retrying,dead,issued|all] [--limit N] [--json]
       claims the worker could not issue; by default those not issued yet (retrying and dead), newest first,
@@ -51,11 +52,13 @@ const claimColumns = (nowMs: number) => [
 ];
 
 /** `firstcome failed ...`: failed claims, straight from the database, like the retry job that owns them. */
-export async function runFailed(config: Config, args: string[], output: Output = stdio): Promise<void> {
-  if (wantsHelp(args)) {
-    output.out(failedUsage);
-    return;
-  }
+export const failed: Command = {
+  usage,
+  actions: ['list', 'retry'],
+  run: (config, args) => runFailed(config, args, stdio),
+};
+
+async function runFailed(config: Config, args: string[], output: Output): Promise<void> {
   const { values, positionals } = parseCommand('failed', args, {
     event: { type: 'string' },
     state: { type: 'string' },
@@ -103,8 +106,7 @@ async function retryCommand(
   output: Output,
 ): Promise<void> {
   const selection = { eventId: values.event, claimIds: values.claim };
-  // Logs go to stderr: stdout is the command's answer.
-  const log = pino({ name: 'firstcome-failed', level: config.LOG_LEVEL }, pino.destination(2));
+  const log = createLogger(config, 'firstcome-failed');
   const bar = createProgressBar('retrying', output.err);
   try {
     const { selected, ...summary } = await retryFailedClaims(config, log, selection, (attempted, total) =>

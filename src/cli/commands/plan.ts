@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { costsFromBenchResults, measuredCosts, planCapacity, renderPlan, type PlanInput } from '../../capacity-plan.ts';
-import { parseCommand, usageError } from './parse.ts';
+import type { Command } from '../command.ts';
+import { parseFlags, usageError } from './parse.ts';
 
-export const planUsage = `Usage: firstcome plan --peak-claims-per-sec R --stock S [options]
+const usage = `Usage: firstcome plan --peak-claims-per-sec R --stock S [options]
 
 Sizes one drop on paper: the API processes, Redis masters (and shards per event), relays, Kafka partitions,
 workers and database write rate a peak of R claims/s on S coupons needs, from what each component costs.
@@ -31,7 +32,7 @@ const numberFlag = (flag: string, value: string | undefined, fallback?: number):
 
 /** `plan --peak-claims-per-sec R --stock S [--per-user-limit N] [--drain-seconds D] [--from FILE] [--json]` */
 export function parsePlanArgs(args: string[]): { input: PlanInput; from: string | undefined; isJson: boolean } {
-  const { values, positionals } = parseCommand('plan', args, {
+  const values = parseFlags('plan', args, {
     'peak-claims-per-sec': { type: 'string' },
     stock: { type: 'string' },
     'per-user-limit': { type: 'string' },
@@ -39,7 +40,6 @@ export function parsePlanArgs(args: string[]): { input: PlanInput; from: string 
     from: { type: 'string' },
     json: { type: 'boolean', default: false },
   });
-  if (positionals.length > 0) throw usageError('plan', `unexpected argument "${positionals[0]}"`);
   const perUserLimit = numberFlag('per-user-limit', values['per-user-limit'], 1);
   if (!Number.isInteger(perUserLimit)) throw usageError('plan', '--per-user-limit: must be a whole number');
   return {
@@ -54,13 +54,12 @@ export function parsePlanArgs(args: string[]): { input: PlanInput; from: string 
   };
 }
 
-export async function runPlanCommand(args: string[]): Promise<void> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(planUsage);
-    return;
-  }
-  const { input, from, isJson } = parsePlanArgs(args);
-  const costs = from ? costsFromBenchResults(JSON.parse(await readFile(from, 'utf8')), from) : measuredCosts;
-  const plan = planCapacity(input, costs);
-  process.stdout.write(isJson ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
-}
+export const plan: Command = {
+  usage,
+  async run(_config, args) {
+    const { input, from, isJson } = parsePlanArgs(args);
+    const costs = from ? costsFromBenchResults(JSON.parse(await readFile(from, 'utf8')), from) : measuredCosts;
+    const plan = planCapacity(input, costs);
+    process.stdout.write(isJson ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
+  },
+};

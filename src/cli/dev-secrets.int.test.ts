@@ -1,0 +1,47 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.ts';
+import { withDevSecrets } from './dev-secrets.ts';
+
+describe('withDevSecrets', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'firstcome-secrets-'));
+    file = join(dir, '.firstcome/dev-secrets.json');
+  });
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  it('makes the missing secrets once and gives the same ones after a restart, so an open dashboard stays signed in', async () => {
+    const first = await withDevSecrets(loadConfig({}), file);
+    expect(first.devSecrets).toEqual(['ADMIN_TOKEN', 'JWT_SECRET']);
+    expect(first.config.ADMIN_TOKEN).toMatch(/^[\w-]{24}$/);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const restarted = await withDevSecrets(loadConfig({}), file);
+    expect(restarted.config.ADMIN_TOKEN).toBe(first.config.ADMIN_TOKEN);
+    expect(restarted.config.JWT_SECRET).toBe(first.config.JWT_SECRET);
+  });
+
+  it('leaves a secret the operator set alone, and never writes it down', async () => {
+    const set = loadConfig({ ADMIN_TOKEN: 'the-operators-own-token', AUTH_MODE: 'trusted-header' });
+    expect(await withDevSecrets(set, file)).toEqual({ config: set, devSecrets: [] });
+    await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' });
+
+    const half = await withDevSecrets(loadConfig({ ADMIN_TOKEN: 'the-operators-own-token' }), file);
+    expect(half.devSecrets).toEqual(['JWT_SECRET']);
+    expect(half.config.ADMIN_TOKEN).toBe('the-operators-own-token');
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ JWT_SECRET: half.config.JWT_SECRET });
+  });
+
+  it('keeps what it kept when a later start needs one more', async () => {
+    const token = (await withDevSecrets(loadConfig({ AUTH_MODE: 'trusted-header' }), file)).config.ADMIN_TOKEN;
+    const later = await withDevSecrets(loadConfig({}), file);
+    expect(later.config.ADMIN_TOKEN).toBe(token);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+      ADMIN_TOKEN: token,
+      JWT_SECRET: later.config.JWT_SECRET,
+    });
+  });
+});
