@@ -127,4 +127,29 @@ describe('loadConfig', () => {
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
   });
+
+  it('keeps the admin routes on PORT unless ADMIN_PORT is set, and then binds them to loopback unless ADMIN_HOST says', () => {
+    expect(loadConfig({}).ADMIN_PORT).toBeUndefined();
+    expect(loadConfig({ ADMIN_PORT: '9090' })).toMatchObject({ ADMIN_PORT: 9090, ADMIN_HOST: '127.0.0.1' });
+    expect(loadConfig({ ADMIN_PORT: '9090', ADMIN_HOST: '10.0.0.5' }).ADMIN_HOST).toBe('10.0.0.5');
+  });
+
+  it('refuses an ADMIN_PORT that is not a port, or is PORT, and an ADMIN_HOST without ADMIN_PORT', () => {
+    for (const value of ['0', '65536', 'admin', '90.5']) {
+      expect(problemsOf({ ADMIN_PORT: value })).toEqual(['ADMIN_PORT: must be a port number from 1 to 65535']);
+    }
+    expect(problemsOf({ PORT: '8080', ADMIN_PORT: '8080' })).toEqual(['ADMIN_PORT: must differ from PORT (8080)']);
+    expect(problemsOf({ ADMIN_PORT: '3000' })).toEqual(['ADMIN_PORT: must differ from PORT (3000)']);
+    expect(problemsOf({ ADMIN_HOST: '0.0.0.0' })).toEqual([
+      'ADMIN_HOST: needs ADMIN_PORT (the admin routes are on PORT)',
+    ]);
+  });
+
+  it('takes an ACL user for Redis only with its password', () => {
+    expect(loadConfig({ REDIS_USERNAME: 'firstcome', REDIS_PASSWORD: 'secret' })).toMatchObject({
+      REDIS_USERNAME: 'firstcome',
+      REDIS_PASSWORD: 'secret',
+    });
+    expect(problemsOf({ REDIS_USERNAME: 'firstcome' })).toEqual(['REDIS_USERNAME: needs REDIS_PASSWORD']);
+  });
 });

@@ -5,6 +5,7 @@ import { AppError } from './errors.ts';
 
 const wholeNumber = (what: string) => z.coerce.number({ error: `must be ${what}` }).int({ error: `must be ${what}` });
 const port = wholeNumber('a port number from 0 to 65535').min(0).max(65535);
+const fixedPort = wholeNumber('a port number from 1 to 65535').min(1).max(65535);
 const positiveInt = wholeNumber('a whole number above 0').positive();
 const list = z
   .string()
@@ -70,6 +71,9 @@ const jwksUrl = z.string().refine((value) => {
   }
 }, 'must be an https:// URL (http:// only to a loopback host: localhost, 127.0.0.0/8, [::1])');
 
+/** Where the admin listener binds when ADMIN_PORT is set and ADMIN_HOST is not. */
+export const defaultAdminHost = '127.0.0.1';
+
 /** The most API processes `serve --workers N` (API_WORKERS) starts. */
 export const maxApiWorkers = 256;
 const apiWorkersRange = `a whole number from 1 to ${maxApiWorkers}`;
@@ -78,10 +82,16 @@ const Env = z
   .object({
     PORT: port.default(3000),
     HOST: z.string().min(1).default('127.0.0.1'),
+    // When set, /admin, /dashboard, /docs and /metrics answer only here, and no longer on PORT.
+    ADMIN_PORT: fixedPort.optional(),
+    // Loopback unless told otherwise: the admin listener is for operators, never for the internet.
+    ADMIN_HOST: z.string().min(1).optional(),
     REDIS_URL: urlWithScheme(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
     REDIS_CLUSTER_NODES: list.pipe(z.array(hostPort)).optional(),
     // For the default user, when REDIS_URL carries no credentials; every cluster node gets it too.
     REDIS_PASSWORD: z.string().min(1).optional(),
+    // An ACL user (Redis 6+) that REDIS_PASSWORD belongs to; unset, the password is the default user's.
+    REDIS_USERNAME: z.string().min(1).optional(),
     // A 202 only once this many replicas hold the admission: a failover then loses no answered claim.
     // TLS to Redis: on for a rediss:// REDIS_URL; REDIS_TLS=true turns it on for REDIS_CLUSTER_NODES too.
     REDIS_TLS: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
@@ -159,9 +169,12 @@ const Env = z
     RECONCILE_INTERVAL_MS: wholeNumber('a whole number of ms (0 turns it off)').min(0).default(60_000),
     // `relay` and `worker` answer /metrics on this port when set (they have no API).
     METRICS_PORT: port.optional(),
+    // Their /healthz answers 503 once their loop has gone this long without finishing a turn.
+    LOOP_STALL_MS: positiveInt.min(100).default(30_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // `production` keeps logs JSON on a terminal too, and turns on warnings about settings that lose data
-    // when a machine fails (a claims topic of one replica); it turns on no security check (see jwksUrl).
+    // when a machine fails (a claims topic of one replica, a Redis that keeps nothing on disk); it turns on
+    // no security check (see jwksUrl).
     NODE_ENV: z.string().optional(),
     // Where the operator CLI (`firstcome events ...`) finds the API; unset, it is http://HOST:PORT.
     FIRSTCOME_URL: urlWithScheme(['http:', 'https:']).optional(),
@@ -170,8 +183,22 @@ const Env = z
     if (env.JWT_SECRET && env.JWT_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'set JWT_SECRET or JWT_JWKS_URL, not both' });
     }
+    if (env.ADMIN_PORT !== undefined && env.ADMIN_PORT === env.PORT) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PORT'], message: `must differ from PORT (${env.PORT})` });
+    }
+    if (env.ADMIN_HOST !== undefined && env.ADMIN_PORT === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_HOST'],
+        message: 'needs ADMIN_PORT (the admin routes are on PORT)',
+      });
+    }
+    if (env.REDIS_USERNAME !== undefined && env.REDIS_PASSWORD === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_USERNAME'], message: 'needs REDIS_PASSWORD' });
+    }
     for (const { path, message } of kafkaSecurityProblems(env)) ctx.addIssue({ code: 'custom', path: [path], message });
-  });
+  })
+  .transform((env) => ({ ...env, ADMIN_HOST: env.ADMIN_HOST ?? defaultAdminHost }));
 
 /** The KAFKA_SSL* and KAFKA_SASL_* settings that make no sense together, each with the variable to fix. */
 function kafkaSecurityProblems(

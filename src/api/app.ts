@@ -5,6 +5,7 @@ import type { VerdictCache } from '../gate/verdict-cache.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Auth } from './auth.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import { type AdminAddress, listenForAdmins } from './admin-listener.ts';
 import { createOutcomeRecorder } from './claim-outcomes.ts';
 import { type AnsweredReading, type ClaimTally, createClaimTally } from './claim-tally.ts';
 import type { EventId } from '../claim.ts';
@@ -40,6 +41,8 @@ export interface AppDeps {
   tally?: ClaimTally;
   /** When this process is one of several API processes (`serve --workers N`): their figures together. */
   cluster?: ClusterReaders;
+  /** ADMIN_PORT/ADMIN_HOST: where the operators' routes answer instead of the public listener. */
+  adminAddress?: AdminAddress | undefined;
 }
 
 /** The figures of every API process of `serve --workers N`, which only their primary can gather. */
@@ -52,6 +55,7 @@ export interface ClusterReaders {
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = createHttpServer(deps.logger);
+  if (deps.adminAddress) listenForAdmins(app, deps.adminAddress);
 
   const catalog = createEventCatalog(deps.store, deps.gate);
   const tally = deps.tally ?? createClaimTally();

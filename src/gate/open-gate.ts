@@ -5,6 +5,7 @@ import type { ReplicaWaitOptions } from './replica-wait.ts';
 import { activeEventsKey } from './keys.ts';
 import { createOutboxConsumer, type OutboxConsumer, type OutboxConsumerOptions } from './outbox.ts';
 import { connectRedis, createRedis, type GateRedis, type RedisOptions } from './redis.ts';
+import { checkRedisSettings } from './redis-settings.ts';
 import type { VerdictCache } from './verdict-cache.ts';
 
 export type { RedisOptions } from './redis.ts';
@@ -17,6 +18,8 @@ export type GateHandle = Gate & {
   subscribeChanges(cache: VerdictCache, onError: (error: unknown) => void): Promise<() => Promise<void>>;
   /** Deletes everything the gate holds for these events (tests and the benchmark clean up with it). */
   deleteEvents(eventIds: EventId[]): Promise<void>;
+  /** Refuses a Redis that may evict the gate's keys (REDIS_EVICTS_KEYS); returns warnings (redis-settings.ts). */
+  checkSettings(options: { isProduction: boolean }): Promise<string[]>;
   /** Lets commands in flight finish, then disconnects; a second call does nothing. */
   close(): Promise<void>;
 };
@@ -28,6 +31,7 @@ export function createGateHandle(redis: GateRedis, options: GateOptions = {}): G
     ...gate,
     createOutboxConsumer: (options) => createOutboxConsumer(redis, options),
     subscribeChanges: (cache, onError) => subscribeGateChanges(redis, cache, onError),
+    checkSettings: (options) => checkRedisSettings(redis, options),
     async deleteEvents(eventIds) {
       for (const eventId of eventIds) {
         const layout = await gate.layoutOrFirst(eventId);

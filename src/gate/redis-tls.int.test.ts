@@ -65,6 +65,8 @@ async function makeCertificates(dir: string) {
 
 describe('a Redis that speaks only TLS and asks for a password', () => {
   const password = randomId('pw');
+  const aclUser = 'firstcome';
+  const aclPassword = randomId('acl');
   let dir = '';
   let server: ChildProcess | undefined;
   let port = 0;
@@ -98,6 +100,8 @@ describe('a Redis that speaks only TLS and asks for a password', () => {
         'no',
         '--requirepass',
         password,
+        // An ACL user as a managed Redis hands out: its own password, the commands the gate runs.
+        ...['--user', aclUser, 'on', `>${aclPassword}`, '~*', '&*', '+@all', '-@dangerous', '+info'],
       ],
       { stdio: 'ignore' },
     );
@@ -117,17 +121,20 @@ describe('a Redis that speaks only TLS and asks for a password', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('admits a claim over rediss:// with REDIS_PASSWORD and the CA of REDIS_TLS_CA_FILE', async () => {
-    const config = loadConfig({
-      REDIS_URL: `rediss://127.0.0.1:${port}`,
-      REDIS_PASSWORD: password,
-      REDIS_TLS_CA_FILE: ca,
-    });
+  /** The gate opened from these variables as a role opens it: its settings' warnings, once it admitted a claim. */
+  async function admitOneClaim(env: Record<string, string>) {
+    const config = loadConfig({ REDIS_URL: `rediss://127.0.0.1:${port}`, REDIS_TLS_CA_FILE: ca, ...env });
     const gate = await openGate(
-      { url: config.REDIS_URL, password: config.REDIS_PASSWORD, tls: { ca: config.REDIS_TLS_CA_FILE } },
+      {
+        url: config.REDIS_URL,
+        username: config.REDIS_USERNAME,
+        password: config.REDIS_PASSWORD,
+        tls: { ca: config.REDIS_TLS_CA_FILE },
+      },
       () => undefined,
     );
     try {
+      const warnings = await gate.checkSettings({ isProduction: false });
       const eventId = randomId('ev');
       await gate.loadEvent(eventDefinition(eventId, { stock: 1 }));
       expect(await gate.admitClaim({ eventId, userId: 'alice', claimId: randomId('c') })).toMatchObject({
@@ -135,9 +142,19 @@ describe('a Redis that speaks only TLS and asks for a password', () => {
         seq: 1,
       });
       await gate.deleteEvents([eventId]);
+      return warnings;
     } finally {
       await gate.close();
     }
+  }
+
+  it('admits a claim over rediss:// with REDIS_PASSWORD and the CA of REDIS_TLS_CA_FILE', async () => {
+    expect(await admitOneClaim({ REDIS_PASSWORD: password })).toEqual([]);
+  });
+
+  it('admits a claim over rediss:// as the ACL user of REDIS_USERNAME, and reads its settings without CONFIG', async () => {
+    // CONFIG is a dangerous command, which this user may not run: the check reads INFO instead.
+    expect(await admitOneClaim({ REDIS_USERNAME: aclUser, REDIS_PASSWORD: aclPassword })).toEqual([]);
   });
 
   it('refuses a server whose certificate no trusted CA signed, and says why', async () => {

@@ -50,12 +50,14 @@ export interface RedisOptions {
   clusterNodes?: string[] | undefined;
   /** Used when `url` carries no credentials (`redis://user:password@host`), by every node of a cluster too. */
   password?: string | undefined;
+  /** The ACL user `password` belongs to; unset, the default user. */
+  username?: string | undefined;
   /** TLS for every connection (a rediss:// `url` turns it on by itself), with `ca` when Node does not trust the CA. */
   tls?: { ca?: string | undefined } | undefined;
 }
 
-/** The credentials every connection presents: those in `url`, else `password` (for the default user). */
-export function redisCredentials({ url, password }: RedisOptions): { username?: string; password?: string } {
+/** The credentials every connection presents: those in `url`, else `username` (or the default user) and `password`. */
+export function redisCredentials({ url, password, username }: RedisOptions): { username?: string; password?: string } {
   const parsed = url ? new URL(url) : undefined;
   if (parsed && (parsed.username || parsed.password)) {
     return {
@@ -63,7 +65,7 @@ export function redisCredentials({ url, password }: RedisOptions): { username?: 
       ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
     };
   }
-  return password ? { password } : {};
+  return password ? { ...(username ? { username } : {}), password } : {};
 }
 
 /**

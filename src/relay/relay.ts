@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AdmittedClaim } from '../claim.ts';
 import type { Metrics } from '../metrics.ts';
+import type { LoopHealth } from '../runtime/loop-health.ts';
 import { retryUntil, runLoop, createStoppable } from '../runtime/run-loop.ts';
 import type { ClaimProducer } from './claim-producer.ts';
 import type { OutboxConsumer, OutboxEntry, OutboxName } from '../gate/outbox.ts';
@@ -21,6 +22,8 @@ export interface RelayDeps {
   producer: ClaimProducer;
   log: Logger;
   metrics: Pick<Metrics, 'relayedClaims' | 'relayBacklog' | 'relayLagSeconds'>;
+  /** Hears each cycle, for /healthz. */
+  health?: LoopHealth;
 }
 
 const backoffMs = (failures: number) => Math.min(100 * 2 ** failures, 2000);
@@ -34,7 +37,7 @@ const summaryEveryMs = 10_000;
  * acknowledged and deleted only after Kafka acknowledged them, so a crash at any point leaves them
  * pending, and this or another relay sends them again.
  */
-export function createRelay({ reader, producer, log, metrics }: RelayDeps, options: RelayOptions) {
+export function createRelay({ reader, producer, log, metrics, health }: RelayDeps, options: RelayOptions) {
   const { batchSize, eventsRefreshMs = 1000, idlePollMs = 20, takeOverEveryMs = 1000 } = options;
   const lifecycle = createStoppable(() => loop());
   let outboxes: OutboxName[] = [];
@@ -123,6 +126,7 @@ export function createRelay({ reader, producer, log, metrics }: RelayDeps, optio
         return moved === 0 ? idlePollMs : 0;
       },
       backoffMs,
+      health: health && { of: health, turn: 'a cycle (outboxes to Kafka)' },
       onFailureStreak: (error) => log.warn({ err: error }, 'relay: cycle failed; retrying with backoff'),
       onRecovered: () => log.info('relay: outboxes readable again'),
     });

@@ -4,6 +4,14 @@ import type { Config } from '../config.ts';
 import { createStore, type Store } from '../store/store.ts';
 import { type GateHandle, openGate } from '../gate/open-gate.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
+import type { LoopHealth } from '../runtime/loop-health.ts';
+
+/** Where the API listens, for its start line: the admin listener too when ADMIN_PORT is set. */
+export const listenersOf = (config: Config) => ({
+  port: config.PORT,
+  host: config.HOST,
+  ...(config.ADMIN_PORT === undefined ? {} : { adminPort: config.ADMIN_PORT, adminHost: config.ADMIN_HOST }),
+});
 
 export { createLogger } from './logger.ts';
 
@@ -26,12 +34,29 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   return { config, log, metrics: createMetrics({ pool: store }), store, gate: await connectGate(config, log) };
 }
 
-export function connectGate(config: Config, log: Logger): Promise<GateHandle> {
+/**
+ * The gate's Redis, once it is known not to evict the gate's keys: every command refuses one that may
+ * (REDIS_EVICTS_KEYS), reconcile included, since a repair into it would not last.
+ */
+export async function connectGate(config: Config, log: Logger): Promise<GateHandle> {
+  const gate = await openGateOf(config, log);
+  try {
+    const warnings = await gate.checkSettings({ isProduction: config.NODE_ENV === 'production' });
+    for (const warning of warnings) log.warn(warning);
+  } catch (error) {
+    await gate.close();
+    throw error;
+  }
+  return gate;
+}
+
+function openGateOf(config: Config, log: Logger): Promise<GateHandle> {
   let lastRedisError = '';
   const options = {
     url: config.REDIS_URL,
     clusterNodes: config.REDIS_CLUSTER_NODES,
     password: config.REDIS_PASSWORD,
+    username: config.REDIS_USERNAME,
     tls:
       config.REDIS_TLS === 'true' || config.REDIS_URL.startsWith('rediss:')
         ? { ca: config.REDIS_TLS_CA_FILE }
@@ -47,10 +72,11 @@ export function connectGate(config: Config, log: Logger): Promise<GateHandle> {
 }
 
 /**
- * `relay` and `worker` run without the API, so where METRICS_PORT is set they answer /metrics (and
- * /healthz) on it for Prometheus; `start` and `serve` have the API's /metrics.
+ * `relay` and `worker` run without the API, so where METRICS_PORT is set they answer /metrics on it for
+ * Prometheus, and /healthz: 200 while their loop turns, 503 with the reason once it stalled (LOOP_STALL_MS).
+ * `start` and `serve` have the API's /metrics.
  */
-export async function serveMetrics(config: Config, metrics: Metrics): Promise<() => Promise<void>> {
+export async function serveMetrics(config: Config, metrics: Metrics, health: LoopHealth): Promise<() => Promise<void>> {
   if (config.METRICS_PORT === undefined) return async () => undefined;
   const server = createServer((request, response) => {
     if (request.method === 'GET' && request.url === '/metrics') {
@@ -59,7 +85,13 @@ export async function serveMetrics(config: Config, metrics: Metrics): Promise<()
         () => response.writeHead(500).end(),
       );
     } else if (request.method === 'GET' && request.url === '/healthz') {
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      const reading = health.read();
+      const [status, body] = reading.isAlive
+        ? [200, { status: 'ok' }]
+        : [503, { error: 'unavailable', message: reading.reason }];
+      response
+        .writeHead(status, { 'content-type': 'application/json', ...(reading.isAlive ? {} : { 'retry-after': '1' }) })
+        .end(JSON.stringify(body));
     } else {
       response.writeHead(404).end();
     }

@@ -59,6 +59,7 @@ export async function startApi(
     kafkaLag,
     tally,
     cluster,
+    adminAddress: config.ADMIN_PORT === undefined ? undefined : { port: config.ADMIN_PORT, host: config.ADMIN_HOST },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
   return {

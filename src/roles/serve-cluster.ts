@@ -6,7 +6,7 @@ import { connectToPrimary, connectToWorkers, type WorkersChannel } from '../runt
 import { runClusterWorker, superviseWorkers } from '../runtime/cluster-supervisor.ts';
 import { createSharedReadings } from '../runtime/shared-readings.ts';
 import { startApi, warnAboutSignIn } from './serve-api.ts';
-import { closeRuntime, createLogger, onShutdown, openRuntime } from './runtime.ts';
+import { closeRuntime, createLogger, listenersOf, onShutdown, openRuntime } from './runtime.ts';
 
 /** What the primary answers an API process. */
 interface PrimaryAnswers {
@@ -77,7 +77,7 @@ export async function runServePrimary(config: Config, count: number): Promise<vo
     if (!isClean) throw new Error('an API process did not stop cleanly');
   });
   await supervisor.ready;
-  log.info({ port: config.PORT, host: config.HOST, processes: count }, 'API listening');
+  log.info({ ...listenersOf(config), processes: count }, 'API listening');
 }
 
 /** One API process of `serve --workers N`: the API as `serve` runs it, reading the whole's figures through the primary. */

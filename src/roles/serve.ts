@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { type Config, maxApiWorkers } from '../config.ts';
 import { startApi } from './serve-api.ts';
 import { runServePrimary, runServeWorker } from './serve-cluster.ts';
-import { closeRuntime, createLogger, onShutdown, openRuntime } from './runtime.ts';
+import { closeRuntime, createLogger, listenersOf, onShutdown, openRuntime } from './runtime.ts';
 
 /** How many API processes `serve` runs: API_WORKERS (or `--workers`), else one per CPU. */
 export const apiProcessesOf = (config: Config): number =>
@@ -17,7 +17,7 @@ export async function runServe(config: Config): Promise<void> {
   const log = createLogger(config, 'firstcome-api');
   const runtime = await openRuntime(config, log);
   const api = await startApi(runtime);
-  log.info({ port: config.PORT, host: config.HOST }, 'API listening');
+  log.info(listenersOf(config), 'API listening');
   onShutdown(log, async () => {
     await api.stop();
     await closeRuntime(runtime);

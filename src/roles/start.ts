@@ -71,7 +71,10 @@ export function devTokenFor(userId: string, secret: string, lifetimeSeconds: num
 }
 
 async function welcome(config: Config, devSecrets: readonly DevSecretName[]): Promise<string> {
-  const base = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
+  const urlOf = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const base = urlOf(config.HOST, config.PORT);
+  // With ADMIN_PORT the operators' routes answer only there.
+  const adminBase = config.ADMIN_PORT === undefined ? base : urlOf(config.ADMIN_HOST, config.ADMIN_PORT);
   const userAuth =
     config.AUTH_MODE === 'trusted-header'
       ? `-H '${config.USER_ID_HEADER}: alice'`
@@ -81,7 +84,7 @@ async function welcome(config: Config, devSecrets: readonly DevSecretName[]): Pr
   const lines = [
     '',
     `firstcome is up on ${base}`,
-    `  dashboard: ${base}/dashboard/ (sign in with the admin token)`,
+    `  dashboard: ${adminBase}/dashboard/ (sign in with the admin token)`,
     ...devSecrets.map((name) => `  dev ${name} (kept across restarts; set it yourself in production): ${config[name]}`),
     '',
     'Claim a coupon of the demo event (stock 100, one per user) as user "alice":',
@@ -91,8 +94,8 @@ async function welcome(config: Config, devSecrets: readonly DevSecretName[]): Pr
     `  curl -s -X POST ${base}/events/${demoEventId}/claims ${userAuth}`,
     `  curl -s ${base}/events/${demoEventId}/claims/me ${userAuth}`,
     'Watch the event as an admin:',
-    `  curl -s ${base}/admin/events/${demoEventId} -H 'Authorization: Bearer ${config.ADMIN_TOKEN}'`,
-    `API docs (OpenAPI): ${base}/docs · metrics: ${base}/metrics`,
+    `  curl -s ${adminBase}/admin/events/${demoEventId} -H 'Authorization: Bearer ${config.ADMIN_TOKEN}'`,
+    `API docs (OpenAPI): ${adminBase}/docs · metrics: ${adminBase}/metrics`,
     '',
   ];
   return lines.join('\n') + '\n';

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { LoopHealth } from './loop-health.ts';
 
 /** Waits `ms`, or less when `signal` aborts; never rejects. */
 export const pause = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -33,6 +34,8 @@ export interface RunLoopOptions extends FailureStreakOptions {
    * flaps backs off instead of spinning. @defaultValue 0
    */
   newStreakAfterMs?: number;
+  /** Hears each step start, fail and end (or recover, for a long-running step), named `turn`. */
+  health?: { of: LoopHealth; turn: string } | undefined;
 }
 
 function createStreak({ onFailureStreak, onRecovered }: FailureStreakOptions) {
@@ -64,22 +67,26 @@ function createStreak({ onFailureStreak, onRecovered }: FailureStreakOptions) {
  * A stop lets the step in hand finish. Never rejects: failures are retried, reported once per streak.
  */
 export async function runLoop(options: RunLoopOptions): Promise<void> {
-  const { signal, step, backoffMs, newStreakAfterMs = 0 } = options;
+  const { signal, step, backoffMs, newStreakAfterMs = 0, health } = options;
   const streak = createStreak(options);
   let recoveredAtMs: number | undefined;
   const loop: LoopStep = {
     recovered() {
       recoveredAtMs = performance.now();
       streak.answered(false);
+      health?.of.ended();
     },
   };
   while (!signal.aborted) {
     recoveredAtMs = undefined;
     let pauseMs: number;
+    health?.of.started(health.turn);
     try {
       pauseMs = (await step(loop)) ?? 0;
       streak.answered(true);
+      health?.of.ended();
     } catch (error) {
+      health?.of.failed(error);
       if (recoveredAtMs !== undefined && performance.now() - recoveredAtMs >= newStreakAfterMs) streak.restart();
       // A step that fails because the loop is stopping is not worth a report.
       streak.failed(error, !signal.aborted);

@@ -4,6 +4,7 @@ import type { AdmittedClaim } from '../claim.ts';
 import type { FailedClaimInput, Store } from '../store/store.ts';
 import { kafkaClientOptions, type KafkaTarget } from '../kafka/kafka-options.ts';
 import type { Metrics } from '../metrics.ts';
+import type { LoopHealth } from '../runtime/loop-health.ts';
 import { type LoopStep, pause, retryUntil, runLoop, createStoppable } from '../runtime/run-loop.ts';
 import { writeClaims, type ClaimBatch } from './claim-writer.ts';
 import { drainInBatches, type Received } from './message-batches.ts';
@@ -27,6 +28,8 @@ export interface WorkerDeps {
   kafka: KafkaTarget;
   log: Logger;
   metrics: Pick<Metrics, 'workerRows' | 'workerBatchSize' | 'workerBatchSeconds' | 'failedClaims' | 'kafkaConsumerLag'>;
+  /** Hears joining the group and each batch, for /healthz. */
+  health?: LoopHealth;
 }
 
 const lagEveryMs = 5000;
@@ -58,7 +61,7 @@ const toFailure = (item: Received, claimId: string, partial: Partial<AdmittedCla
  * so a crash anywhere means the batch comes again, and the idempotent insert makes that harmless.
  * A database outage holds the batch and retries it: nothing is skipped, and Kafka keeps the rest.
  */
-export function createWorker({ store, kafka, log, metrics }: WorkerDeps, options: WorkerOptions) {
+export function createWorker({ store, kafka, log, metrics, health }: WorkerDeps, options: WorkerOptions) {
   const { groupId, flushIntervalMs, maxWritesPerSec, sessionTimeoutMs = 10_000 } = options;
   // A batch larger than a second's worth of rows would make the cap bursty.
   const batchSize = maxWritesPerSec > 0 ? Math.min(options.batchSize, maxWritesPerSec) : options.batchSize;
@@ -111,6 +114,7 @@ export function createWorker({ store, kafka, log, metrics }: WorkerDeps, options
   }
 
   async function storeBatch(items: Received[]) {
+    health?.started('a batch');
     const batch = splitBatch(items);
     const rows = batch.claims.length + batch.poison.length;
     const waitMs = limiter.reserve(rows, Date.now());
@@ -131,6 +135,7 @@ export function createWorker({ store, kafka, log, metrics }: WorkerDeps, options
     await commitOffsets(items);
     const committedAt = performance.now();
     metrics.workerBatchSeconds.observe((committedAt - startedAt) / 1000);
+    health?.ended();
     log.debug(
       { rows, writeMs: Math.round(storedAt - startedAt), commitMs: Math.round(committedAt - storedAt) },
       'worker: batch stored',
@@ -214,6 +219,7 @@ export function createWorker({ store, kafka, log, metrics }: WorkerDeps, options
       backoffMs,
       // A stream that served a while before failing starts a new streak: log it, and retry soon.
       newStreakAfterMs: healthyStreamMs,
+      health: health && { of: health, turn: `joining the consumer group of ${kafka.topic}` },
       onFailureStreak: (error) =>
         log.warn({ err: error }, `worker: consuming ${kafka.topic} failed (${describe(error)}); retrying with backoff`),
       onRecovered: () => log.info('worker: consuming again'),
