@@ -165,4 +165,86 @@ describe('the dashboard in a real browser', () => {
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
     await page.close();
   });
+
+  it('schedules a drop from the form with a countdown to its start, retries its failed claims from the panel, and keeps its figures across a reload', async () => {
+    p.processes.dumpOnFailure();
+    const page = await browser.newPage({ viewport: { width: 1360, height: 1200 } });
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(`${baseUrl}/dashboard`);
+    await page.locator('#token').fill(adminToken);
+    await page.locator('#sign-in-form button').click();
+    await page.locator('#dashboard-screen').waitFor({ state: 'visible' });
+
+    // Whole seconds, two and three hours ahead, typed as the browser's local time like a person would.
+    const startsAtMs = Math.ceil(Date.now() / 1000) * 1000 + 2 * 3_600_000;
+    const endsAtMs = startsAtMs + 3_600_000;
+    const localField = (ms: number) =>
+      page.evaluate((at) => {
+        const d = new Date(at);
+        const pad = (n: number) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+      }, ms);
+    const eventId = randomId('scheduled');
+    await page.locator('#create-form input[name=name]').fill('Scheduled drop');
+    await page.locator('#create-form input[name=stock]').fill('20');
+    await page.locator('#create-form input[name=id]').fill(eventId);
+    await page.locator('#create-form input[name=startsAt]').fill(await localField(startsAtMs));
+    await page.locator('#create-form input[name=endsAt]').fill(await localField(endsAtMs));
+    await page.locator('#create-form button').click();
+    await waitForText(page, '#event-id', eventId);
+    await waitForText(page, '#event-state', 'upcoming');
+
+    const stored = await fetch(`${baseUrl}/admin/events/${eventId}`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(await stored.json()).toMatchObject({
+      startsAt: new Date(startsAtMs).toISOString(),
+      endsAt: new Date(endsAtMs).toISOString(),
+    });
+    const first = await waitForText(page, '#countdown', /^Starts in (01:59:[0-5]\d|02:00:00)$/);
+    await waitFor(
+      'the countdown to tick',
+      async () => ((await page.locator('#countdown').textContent()) ?? first) !== first,
+    );
+    expect(await claim(eventId, 'too-early')).toBe(409);
+
+    // A claim the worker could not issue, waiting an hour for its next attempt: the panel lists it, and
+    // its button makes it due now.
+    const failed = {
+      claimId: randomId('failed'),
+      eventId,
+      userId: 'unlucky',
+      seq: 1,
+      slot: 1,
+      admittedAtMs: Date.now(),
+    };
+    await p.t.store.recordFailedClaims([{ claim: failed, reason: 'refused: database down' }]);
+    await p.t.store.recordRetryOutcomes([
+      { claimId: failed.claimId, state: 'retrying', attempts: 1, reason: 'refused: database down', delayMs: 3_600_000 },
+    ]);
+    await waitForText(page, `#failed-rows tr[data-claim-id="${failed.claimId}"]`, /unlucky\s*retrying\s*1/);
+    await waitForText(page, '#failed-note', /^1 waiting for the retry job, 0 dead/);
+    await page.locator('#retry-failed').click();
+    await waitForText(page, '#failed-note', /^1 waiting claims made due now/);
+
+    // The API samples the event every few seconds whoever watches; once it has, a reload starts from
+    // those points rather than an empty chart (the live stream keeps nothing once its last watcher leaves).
+    await waitFor('the API to hold two samples of the event', async () => {
+      const history = await fetch(`${baseUrl}/admin/events/${eventId}/history`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      return ((await history.json()) as { points: unknown[] }).points.length >= 2;
+    });
+    const reloadedAtMs = Date.now();
+    await page.reload();
+    await waitForText(page, '#event-id', eventId);
+    await waitForText(page, '[data-figure="stock"]', '20');
+    await waitForText(page, '#event-state', 'upcoming');
+    await waitForText(page, '#countdown', /^Starts in 01:5\d:[0-5]\d$/);
+    const firstPointAtMs = await waitFor('the chart to hold points', async () =>
+      Number((await page.locator('#chart').getAttribute('data-first-at-ms')) || 0),
+    );
+    expect(firstPointAtMs).toBeLessThan(reloadedAtMs);
+    await page.close();
+  });
 });

@@ -6,8 +6,8 @@ export type ChartPoint = HistoryPoint;
 
 const colors = { admitted: '#2563eb', issued: '#16a34a', stock: '#9ca3af' };
 
-/** Admissions and issued coupons over time, with the stock as the line both climb to. */
-export function createChart(container: HTMLElement, maxPoints = 600) {
+/** Admissions and issued coupons over time, with the stock as the line both climb to; an hour at 1 s fits. */
+export function createChart(container: HTMLElement, maxPoints = 4000) {
   const times: number[] = [];
   const admitted: Array<number | null> = [];
   const issued: Array<number | null> = [];
@@ -36,6 +36,7 @@ export function createChart(container: HTMLElement, maxPoints = 600) {
   const redraw = () => {
     plot.setData([times, admitted, issued, stock]);
     container.dataset.points = String(times.length);
+    container.dataset.firstAtMs = times.length > 0 ? String(Math.round((times[0] ?? 0) * 1000)) : '';
   };
 
   new ResizeObserver(() => plot.setSize({ width: Math.max(300, container.clientWidth), height: 280 })).observe(

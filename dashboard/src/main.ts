@@ -1,4 +1,4 @@
-import { type AdminEvent, type Api, ApiError, createApi } from './api.ts';
+import { type AdminEvent, type Api, ApiError, createApi, type FailedClaim } from './api.ts';
 import { type Chart, type ChartPoint, createChart } from './chart.ts';
 import { formatCount, type LiveFrame, renderFrame, stateLabels } from './figures.ts';
 import { readEventStream } from './sse.ts';
@@ -33,14 +33,49 @@ const ui = {
   eventState: byId('event-state'),
   closeEvent: byId<HTMLButtonElement>('close-event'),
   trouble: byId('trouble'),
+  countdown: byId('countdown'),
   chart: byId('chart'),
+  retryFailed: byId<HTMLButtonElement>('retry-failed'),
+  failedNote: byId('failed-note'),
+  failedTable: byId('failed-table'),
+  failedRows: byId('failed-rows'),
 };
 
 let api: Api | undefined;
 let events: AdminEvent[] = [];
 let selected: string | undefined;
-let watching: { eventId: string; abort: AbortController; chart: Chart } | undefined;
+let watching:
+  | {
+      eventId: string;
+      abort: AbortController;
+      chart: Chart;
+      startsAtMs?: number | undefined;
+      /** Failed claims (retrying + dead) the panel last showed. */
+      failedShown?: number;
+    }
+  | undefined;
 let listTimer: number | undefined;
+
+/** A datetime-local field (the browser's local time) as ISO-8601; undefined when empty. */
+const isoOf = (value: string) => (value ? new Date(value).toISOString() : undefined);
+
+/** "2d 03:04:05" or "03:04:05" until `atMs`. */
+function formatCountdown(msLeft: number): string {
+  const seconds = Math.ceil(msLeft / 1000);
+  const days = Math.floor(seconds / 86_400);
+  const clock = [Math.floor(seconds / 3600) % 24, Math.floor(seconds / 60) % 60, seconds % 60]
+    .map((n) => String(n).padStart(2, '0'))
+    .join(':');
+  return days > 0 ? `${days}d ${clock}` : clock;
+}
+
+/** The countdown to the start of the watched event, ticking every second while it is upcoming. */
+function tickCountdown(): void {
+  const startsAtMs = watching?.startsAtMs;
+  const msLeft = startsAtMs === undefined ? 0 : startsAtMs - Date.now();
+  ui.countdown.hidden = msLeft <= 0;
+  if (msLeft > 0) ui.countdown.textContent = `Starts in ${formatCountdown(msLeft)}`;
+}
 
 /** A text field of a form ('' when missing). */
 const field = (form: FormData, name: string) => {
@@ -140,8 +175,59 @@ function select(eventId: string | undefined): void {
   ui.eventView.querySelectorAll<HTMLElement>('[data-figure]').forEach((element) => (element.textContent = '—'));
   const chart = createChart(ui.chart);
   if (known) chart.setStock(known.stock);
-  watching = { eventId, abort: new AbortController(), chart };
+  watching = { eventId, abort: new AbortController(), chart, startsAtMs: startOf(known?.startsAt) };
+  tickCountdown();
+  renderFailedClaims([]);
+  void refreshFailedClaims();
   void watch(watching);
+}
+
+const startOf = (startsAt: string | null | undefined) => (startsAt ? Date.parse(startsAt) : undefined);
+
+function renderFailedClaims(claims: FailedClaim[]): void {
+  ui.failedTable.hidden = claims.length === 0;
+  const waiting = claims.filter((c) => c.state === 'retrying').length;
+  ui.failedNote.textContent =
+    claims.length === 0
+      ? 'None.'
+      : `${waiting} waiting for the retry job, ${claims.length - waiting} dead (their tickets went back to the drop).`;
+  ui.retryFailed.disabled = !claims.some((c) => c.state === 'retrying');
+  ui.failedRows.replaceChildren(
+    ...claims.map((claim) => {
+      const row = document.createElement('tr');
+      row.dataset.claimId = claim.claimId;
+      row.dataset.state = claim.state;
+      const cells = [
+        claim.claimId,
+        claim.userId,
+        claim.state,
+        String(claim.attempts),
+        claim.state === 'retrying' ? new Date(claim.nextAttemptAt).toLocaleTimeString() : '—',
+        claim.error,
+      ];
+      row.append(
+        ...cells.map((text) => {
+          const cell = document.createElement('td');
+          cell.textContent = text;
+          return cell;
+        }),
+      );
+      return row;
+    }),
+  );
+}
+
+async function refreshFailedClaims(): Promise<void> {
+  const target = watching;
+  if (!api || !target) return;
+  try {
+    const { claims } = await api.listFailedClaims(target.eventId);
+    if (watching !== target) return;
+    target.failedShown = claims.length;
+    renderFailedClaims(claims);
+  } catch (error) {
+    handleApiError(error, ui.failedNote);
+  }
 }
 
 function showFrame(frame: LiveFrame, chart: Chart): void {
@@ -162,6 +248,27 @@ function showFrame(frame: LiveFrame, chart: Chart): void {
   chart.setStock(frame.event.stock);
   chart.add([{ atMs: frame.atMs, admitted: frame.admitted, issued: frame.issued }]);
   updateListEntry(frame);
+  if (watching) {
+    watching.startsAtMs = startOf(frame.event.startsAt);
+    tickCountdown();
+    const failed = frame.failures ? frame.failures.retrying + frame.failures.dead : undefined;
+    if (failed !== undefined && failed !== watching.failedShown) void refreshFailedClaims();
+  }
+}
+
+/** The server's last hour of the event's figures, so that a reload does not start from an empty chart. */
+async function showHistory(target: NonNullable<typeof watching>): Promise<void> {
+  if (!api) return;
+  try {
+    const { points, last } = await api.readHistory(target.eventId);
+    if (watching !== target) return;
+    target.chart.add(points);
+    if (last) showFrame(last, target.chart);
+  } catch (error) {
+    // The live stream still comes; without the history the chart starts now.
+    ui.trouble.hidden = false;
+    ui.trouble.textContent = `No history of the last hour (${describe(error)})`;
+  }
 }
 
 /** The list refreshes every few seconds; the watched event's entry keeps up with its live figures. */
@@ -177,6 +284,7 @@ function updateListEntry(frame: LiveFrame): void {
 /** Keeps one stream open for the selected event, reconnecting after a dropped connection. */
 async function watch(target: NonNullable<typeof watching>): Promise<void> {
   const { eventId, abort, chart } = target;
+  await showHistory(target);
   while (!abort.signal.aborted && api) {
     try {
       await readEventStream(
@@ -231,6 +339,8 @@ ui.createForm.addEventListener('submit', (submit) => {
       stock: Number(field(form, 'stock')),
       perUserLimit,
       ...(id ? { id } : {}),
+      startsAt: isoOf(field(form, 'startsAt')),
+      endsAt: isoOf(field(form, 'endsAt')),
     })
     .then(async (created) => {
       ui.createForm.reset();
@@ -239,6 +349,21 @@ ui.createForm.addEventListener('submit', (submit) => {
     })
     .catch((error: unknown) => handleApiError(error, ui.createError));
 });
+
+ui.retryFailed.addEventListener('click', () => {
+  const target = watching;
+  if (!api || !target) return;
+  ui.retryFailed.disabled = true;
+  api
+    .retryFailedClaims(target.eventId)
+    .then(async ({ due }) => {
+      await refreshFailedClaims();
+      ui.failedNote.textContent = `${due} waiting claims made due now: the retry job takes them at its next pass.`;
+    })
+    .catch((error: unknown) => handleApiError(error, ui.failedNote));
+});
+
+window.setInterval(tickCountdown, 1000);
 
 ui.closeEvent.addEventListener('click', () => {
   if (!api || !selected) return;

@@ -124,6 +124,19 @@ ensure_chromium() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >&2
 }
 
+# promtool (Debian's prometheus package) for the alert rules' tests (docs/alerts.test.yaml). The package
+# would start a Prometheus server of its own where an init system runs: none is wanted, so it is stopped.
+ensure_promtool() {
+  command -v promtool >/dev/null && return 0
+  say "npm test needs promtool for the alert rules' tests: installing Debian's prometheus system-wide"
+  say "(apt-get install, as root; its server is not left running)…"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2
+  if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+    systemctl disable --now prometheus >&2 || true
+  fi
+}
+
 # podman and the stand-in for the official Node image (scripts/container-base: Debian's podman, runc and
 # debootstrap; the bookworm root filesystem cached in ~/.cache/firstcome), for the container image's test.
 # Instant once the image exists; the first run on a machine takes a few minutes. A failure (no apt, no

@@ -11,6 +11,8 @@ import { type AnsweredReading, type ClaimTally, createClaimTally } from './claim
 import type { EventId } from '../claim.ts';
 import { createEventCatalog } from './event-catalog.ts';
 import { createHttpServer } from './http-server.ts';
+import { recordHttpMetrics } from './http-metrics.ts';
+import { readDeploymentGauges } from './deployment-gauges.ts';
 import type { KafkaLag } from '../kafka/lag.ts';
 import { createLiveFigures } from './live-figures.ts';
 import { createLiveStream } from './live-stream.ts';
@@ -18,6 +20,8 @@ import { observeAnswers } from './observe-answers.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerClaimRoutes } from './routes/claims.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
+import { registerFailedClaimRoutes } from './routes/failed-claims.ts';
+import { registerFigureHistory } from './figure-history.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 
@@ -56,9 +60,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const catalog = createEventCatalog(deps.store, deps.gate);
   const tally = deps.tally ?? createClaimTally();
   const outcomes = createOutcomeRecorder({ metrics: deps.metrics, tally });
-  const live = createLiveStream({
-    figures: createLiveFigures({ ...deps, catalog, tally, readAnswered: deps.cluster?.readAnswered }),
-  });
+  const figures = createLiveFigures({ ...deps, catalog, tally, readAnswered: deps.cluster?.readAnswered });
+  const live = createLiveStream({ figures });
   app.addHook('onClose', async () => {
     live.close();
     await deps.kafkaLag?.close();
@@ -66,12 +69,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Both watch route registrations, so they come first; the routes sit in a plugin so that the
   // OpenAPI plugin (loaded asynchronously) sees them.
   observeAnswers(app);
+  recordHttpMetrics(app, deps.metrics);
+  readDeploymentGauges(app, deps);
   registerDocs(app);
   app.register(async (routes) => {
     registerHealthRoutes(routes, deps);
     registerClaimRoutes(routes, { ...deps, catalog, outcomes });
     registerAdminRoutes(routes, { ...deps, catalog });
     registerDashboardRoutes(routes, { ...deps, catalog, live });
+    registerFigureHistory(routes, { ...deps, catalog, figures });
+    registerFailedClaimRoutes(routes, { ...deps, catalog });
   });
   return app;
 }

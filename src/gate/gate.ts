@@ -19,6 +19,7 @@ import {
 } from './load-event.ts';
 import { type OutboxContents, type OutboxFigures, readOutboxContents, readOutboxFigures } from './outbox.ts';
 import { type GateRedis, isCluster } from './redis.ts';
+import { eventOfTag } from './shards.ts';
 import { createReplicaWait, type ReplicaWaitOptions } from './replica-wait.ts';
 import {
   defaultRepairOptions,
@@ -292,6 +293,12 @@ export function createGate(redis: GateRedis, options: GateOptions = {}) {
     async readOutboxFigures(eventId: EventId): Promise<OutboxFigures> {
       const layout = await layoutOrFirst(eventId);
       return call(`outbox figures of event ${eventId}`, () => readOutboxFigures(redis, layout.tags));
+    },
+
+    /** The events whose outboxes (any shard's) are on the relays' list: loaded, and not deleted since. */
+    async listActiveEvents(): Promise<EventId[]> {
+      const tags = await call("the relays' list of outboxes", () => redis.sMembers(activeEventsKey));
+      return [...new Set(tags.map(eventOfTag))];
     },
 
     /** Puts a held claim back in its shard's outbox; returns false when the user no longer holds it. */

@@ -68,6 +68,9 @@ export function createKafkaLag({ brokers, topic, security, groupId, maxAgeMs = 9
   }
 
   return {
+    /** What it reads the lag of, for labels. */
+    topic,
+    groupId,
     read(): Promise<KafkaLagReading> {
       // A query still running (a slow broker) is shared too, so they never pile up.
       if (last && (last.isRunning || Date.now() - last.atMs <= maxAgeMs)) return last.reading;

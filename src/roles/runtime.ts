@@ -31,7 +31,7 @@ export interface Runtime {
 export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
   const store = createStore({ url: config.DATABASE_URL });
   await store.migrate();
-  return { config, log, metrics: createMetrics(), store, gate: await connectGate(config, log) };
+  return { config, log, metrics: createMetrics({ pool: store }), store, gate: await connectGate(config, log) };
 }
 
 /**

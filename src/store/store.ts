@@ -25,6 +25,7 @@ import { type DeadClaim, settleDeadClaims } from './operations/settle-dead-claim
 import { type IssuedTicket, streamIssuedTickets } from './operations/stream-issued-tickets.ts';
 import { sumFailedClaimAttempts } from './operations/sum-failed-claim-attempts.ts';
 import { mysqlDialect } from './mysql/mysql-dialect.ts';
+import { type PoolUsage, readPoolUsage } from './pool-usage.ts';
 import { postgresDialect } from './postgres/postgres-dialect.ts';
 
 export type { FailedClaimSelection, RetryOutcome } from './dialect.ts';
@@ -41,6 +42,7 @@ export type { EventTickets } from './operations/read-event-tickets.ts';
 export type { FailedClaimInput } from './operations/record-failed-claims.ts';
 export type { IssuedTicket } from './operations/stream-issued-tickets.ts';
 export type { DeadClaim } from './operations/settle-dead-claims.ts';
+export type { PoolUsage } from './pool-usage.ts';
 
 /**
  * The database, as its operations. Every method rejects with an AppError for a database error:
@@ -109,6 +111,8 @@ export interface Store {
 
   /** Resolves once the database answers. */
   ping(): Promise<void>;
+  /** The connection pool now, for /metrics. */
+  readPoolUsage(): PoolUsage | undefined;
   /** Applies the migrations not yet applied. */
   migrate(): Promise<void>;
   /** Closes the connections; the store cannot be used afterwards. */
@@ -134,7 +138,7 @@ export function createStore({ url, poolSize = 10 }: StoreOptions): Store {
   const dialect = dialectOf(url);
   const db = dialect.connect({ url, poolSize });
   const on: StoreContext = { db, dialect };
-  const operations: Omit<Store, 'product'> = {
+  const operations: Omit<Store, 'product' | 'readPoolUsage'> = {
     insertEvent: (event) => insertEvent(on, event),
     findEvent: (id) => findEvent(db, id),
     listEvents: () => listEvents(db),
@@ -164,6 +168,7 @@ export function createStore({ url, poolSize = 10 }: StoreOptions): Store {
   for (const [name, op] of Object.entries(operations) as Array<[string, (...args: unknown[]) => Promise<unknown>]>) {
     store[name] = mapErrors(dialect, name, op);
   }
+  store.readPoolUsage = () => readPoolUsage(db);
   return store as unknown as Store;
 }
 

@@ -3,6 +3,7 @@ import mysql, { type PoolOptions, type TypeCast } from 'mysql2';
 import mysqlPromise from 'mysql2/promise';
 import { AppError } from '../../errors.ts';
 import type { Executor } from '../dialect.ts';
+import { withPoolUsage } from '../pool-usage.ts';
 import type { Schema } from '../schema.ts';
 
 // firstcome stores no binary data: user_id is VARBINARY only for its exact comparison (migration 0001),
@@ -45,13 +46,23 @@ export function connect({ url, poolSize }: { url: string; poolSize: number }): E
   const pool = mysql.createPool({ ...poolOptions(url), connectionLimit: poolSize, maxIdle: poolSize });
   // A connection lost while idle must not crash the process; queries on it reject with the error anyway.
   pool.on('connection', (connection) => connection.on('error', () => undefined));
-  return new Kysely<Schema>({
+  const db = new Kysely<Schema>({
     dialect: new MysqlDialect({
       pool,
       onCreateConnection: (connection) =>
         connection.executeQuery(CompiledQuery.raw(sessionSettings)).then(() => undefined),
     }),
   });
+  // mysql2 keeps its counts in fields it does not declare.
+  const counts = pool as unknown as Record<
+    '_allConnections' | '_freeConnections' | '_connectionQueue',
+    { length: number }
+  >;
+  return withPoolUsage(db, () => ({
+    busy: counts._allConnections.length - counts._freeConnections.length,
+    idle: counts._freeConnections.length,
+    waiting: counts._connectionQueue.length,
+  }));
 }
 
 /**

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../../errors.ts';
 import type { Executor } from '../dialect.ts';
+import { withPoolUsage } from '../pool-usage.ts';
 import type { Schema } from '../schema.ts';
 
 // COUNT(*) and SUM() come back as int8; our figures stay far below 2^53.
@@ -13,7 +14,11 @@ export function connect({ url, poolSize }: { url: string; poolSize: number }): E
   // one reports it to the pool, a checked-out one to itself, and its queries reject with the error anyway.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return withPoolUsage(new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) }), () => ({
+    busy: pool.totalCount - pool.idleCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+  }));
 }
 
 /** Looks the database up in pg_database through the server's `postgres` database, and creates it if missing. */
