@@ -26,11 +26,12 @@ function readCommit(): string {
   }
 }
 
+/** The package's version (package.json): what `firstcome --version` prints and build info reports. */
+export const packageVersion = (): string =>
+  (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
 /** Which firstcome this is; read once per process (one `git` call), as it cannot change while it runs. */
 export function readBuildInfo(): BuildInfo {
-  known ??= {
-    version: (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version,
-    commit: readCommit(),
-  };
+  known ??= { version: packageVersion(), commit: readCommit() };
   return known;
 }

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { packageVersion } from '../build-info.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { isAppError } from '../errors.ts';
 import type { Command } from './command.ts';
@@ -17,10 +17,6 @@ export const exitCodes = {
 
 const helpFlags = ['--help', '-h'];
 const versionFlags = ['--version', '-v'];
-
-export const version = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 export const usage = `Usage: firstcome <command> [flags]
 
@@ -51,7 +47,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (versionFlags.includes(name)) {
-    process.stdout.write(`${version}\n`);
+    process.stdout.write(`${packageVersion()}\n`);
     return;
   }
   if (name === 'help') {
