@@ -18,7 +18,7 @@ interface OpenApiDocument {
 // ajv-formats is CommonJS; its default export arrives wrapped under Node's ESM loader.
 const addFormats = addFormatsPlugin as unknown as typeof addFormatsPlugin.default;
 
-/** CONTRACT.md's HTTP API, plus the dashboard's stream. */
+/** CONTRACT.md's HTTP API, plus the dashboard's own: its stream, its hour of history, its failed-claims panel. */
 const contractRoutes = [
   'GET /healthz',
   'GET /readyz',
@@ -31,6 +31,9 @@ const contractRoutes = [
   'GET /admin/events/{id}',
   'POST /admin/events/{id}/close',
   'GET /admin/stream/events/{id}',
+  'GET /admin/events/{id}/history',
+  'GET /admin/events/{id}/failed-claims',
+  'POST /admin/events/{id}/failed-claims/retry',
 ];
 
 describe('OpenAPI at /docs', () => {
@@ -68,7 +71,7 @@ describe('OpenAPI at /docs', () => {
   const call = (method: 'GET' | 'POST', url: string, headers: Record<string, string> = {}, payload?: object) =>
     app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
 
-  it('documents exactly the routes of CONTRACT.md and the dashboard stream, and serves the UI', async () => {
+  it("documents exactly the routes of CONTRACT.md and the dashboard's, and serves the UI", async () => {
     expect(doc.openapi).toBe('3.1.0');
     const documented = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
