@@ -1,4 +1,5 @@
 import type { DriverError, RefusalCause } from '../dialect.ts';
+import { socketOutageCodes } from '../network-errors.ts';
 
 /** The fields mysql2 sets on an error the server answered with. */
 interface ServerError extends Error {
@@ -24,19 +25,8 @@ const valueRefusals = new Set([1406, 1264, 1366, 1292, 1367]);
 const outageErrnos = new Set([
   1040, 1053, 1077, 1152, 1158, 1159, 1160, 1161, 1205, 1213, 1317, 1927, 2006, 2013, 4031,
 ]);
-const outageSystemCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-]);
+// mysql2's own names for a connection it lost or a reply that never came.
+const outageSystemCodes = new Set([...socketOutageCodes, 'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT']);
 // mysql2 says so in words only: a pool ended (shutting down), a connection it already found closed.
 const outageMessages = [/^Pool is closed\.$/, /in closed state$/];
 

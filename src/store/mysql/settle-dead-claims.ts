@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import type { DeadClaimRow, Executor, FailedClaimTicketRow } from '../dialect.ts';
+import { ticketIsFree } from '../free-ticket.ts';
 
 /**
  * Locks the dead claims first, on their own: MariaDB has no FOR UPDATE OF, and locking the events row
  * as well would make SKIP LOCKED skip every claim of an event another statement holds. Then, without
- * locks, whether each ticket is free: within the event's stock and limit, and no coupon or claim being
- * retried holds that seq, or that slot of the user.
+ * locks, whether each ticket is free (`ticketIsFree`).
  */
 export async function lockUnsettledDeadClaims(trx: Executor, limit: number): Promise<DeadClaimRow[]> {
   const locked = await sql<FailedClaimTicketRow>`
@@ -20,15 +20,7 @@ export async function lockUnsettledDeadClaims(trx: Executor, limit: number): Pro
     SELECT d.claim_id
     FROM failed_claims d
     JOIN events e ON e.id = d.event_id
-    WHERE d.claim_id IN (${ids})
-      AND d.seq BETWEEN 1 AND e.stock AND d.slot BETWEEN 1 AND e.per_user_limit
-      AND NOT EXISTS (SELECT 1 FROM coupons c WHERE c.event_id = d.event_id AND c.seq = d.seq)
-      AND NOT EXISTS (SELECT 1 FROM coupons c WHERE c.event_id = d.event_id AND c.user_id = d.user_id AND c.slot = d.slot)
-      AND NOT EXISTS (
-        SELECT 1 FROM failed_claims r
-        WHERE r.event_id = d.event_id AND r.state = 'retrying' AND r.claim_id <> d.claim_id
-          AND (r.seq = d.seq OR (r.user_id = d.user_id AND r.slot = d.slot))
-      )`.execute(trx);
+    WHERE d.claim_id IN (${ids}) AND ${ticketIsFree}`.execute(trx);
   const isFree = new Set(free.rows.map((row) => row.claim_id));
   return locked.rows.map((row) => ({ ...row, is_ticket_free: isFree.has(row.claim_id) }));
 }

@@ -1,22 +1,12 @@
 import pg from 'pg';
 import type { DriverError, RefusalCause } from '../dialect.ts';
+import { socketOutageCodes } from '../network-errors.ts';
 
 // unique, check, foreign key and not-null violations, and a value the column's type rejects.
 const refusalCodes = new Set(['23505', '23514', '23503', '23502', '22P02']);
 // Besides connection exceptions (class 08): the server shutting down or not yet accepting connections,
 // too many connections, and a statement cancelled by a timeout.
 const outageCodes = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
-const outageSystemCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
 // pg and pg-pool say so in words only.
 const outageMessages = [
   /^Connection terminated/,
@@ -39,7 +29,7 @@ const reasonByConstraint: Record<string, RefusalCause> = {
 function isOutage(error: unknown): boolean {
   const { code: raw } = (error ?? {}) as { code?: unknown };
   const code = typeof raw === 'string' ? raw : '';
-  if (outageSystemCodes.has(code) || outageCodes.has(code) || code.startsWith('08')) return true;
+  if (socketOutageCodes.has(code) || outageCodes.has(code) || code.startsWith('08')) return true;
   // A host with several addresses fails with one error per address.
   if (error instanceof AggregateError) return error.errors.some(isOutage);
   return (
