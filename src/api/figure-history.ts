@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import type { Gate } from '../gate/gate.ts';
 import type { Auth } from './auth.ts';
 import type { EventCatalog } from './event-catalog.ts';
+import { startPeriodic } from '../runtime/periodic.ts';
 import type { EventReading, LiveFigures } from './live-figures.ts';
 import { type LiveFrame, ratesBetween } from './live-stream.ts';
 
@@ -103,24 +104,13 @@ export function registerFigureHistory(
     }
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let isClosed = false;
-  const schedule = () => {
-    timer = setTimeout(() => {
-      void sampleAll().finally(() => {
-        if (!isClosed) schedule();
-      });
-    }, sampleEveryMs);
-    timer.unref();
-  };
+  let sampler: { stop(): Promise<void> } | undefined;
   app.addHook('onReady', async () => {
-    void sampleAll().finally(() => {
-      if (!isClosed) schedule();
-    });
+    sampler = startPeriodic(sampleEveryMs, sampleAll);
   });
+  // Not awaited: a sample stuck on a dependency that is down must not hold up the shutdown.
   app.addHook('onClose', async () => {
-    isClosed = true;
-    clearTimeout(timer);
+    void sampler?.stop();
   });
 
   app.register(async (admin) => {
