@@ -186,3 +186,32 @@ describe('firstcome migrate --help on a fresh database', () => {
     expect(await tables()).toBeGreaterThan(0);
   });
 });
+
+// CONTRACT.md: every process that needs the database creates its schema on start, one-shot commands too.
+describe.each(['retry', 'reconcile'])('firstcome %s on a fresh database', (command) => {
+  const name = randomId(`firstcome_${command}`);
+  const url = testDatabaseUrl(name);
+
+  beforeAll(async () => {
+    const client = new pg.Client({ connectionString: adminDatabaseUrl() });
+    await client.connect();
+    await client.query(`CREATE DATABASE "${name}"`).finally(() => client.end());
+  });
+  afterAll(async () => dropTestDatabase(name));
+
+  it('creates the schema, then does its work', async () => {
+    const env = { ...trapEnv, DATABASE_URL: url, REDIS_URL: 'redis://127.0.0.1:6379' };
+    const ran = await firstcome([command], env, cwd);
+    expect(ran.code, ran.stderr).toBe(exitCodes.ok);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ n: string }>(
+        "SELECT count(*) AS n FROM information_schema.tables WHERE table_name IN ('events', 'coupons', 'failed_claims')",
+      );
+      expect(Number(rows[0]?.n)).toBe(3);
+    } finally {
+      await client.end();
+    }
+  });
+});
