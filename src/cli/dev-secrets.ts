@@ -15,6 +15,7 @@ const missingSecrets = (config: Config): Array<[DevSecretName, number]> => [
   ...(config.AUTH_MODE === 'jwt' && !config.JWT_SECRET && !config.JWT_JWKS_URL
     ? [['JWT_SECRET', 32] as [DevSecretName, number]]
     : []),
+  ...(config.QUEUE_POW_COST > 0 && !config.ALTCHA_HMAC_KEY ? [['ALTCHA_HMAC_KEY', 32] as [DevSecretName, number]] : []),
 ];
 
 async function readKept(path: string): Promise<Partial<Record<DevSecretName, string>>> {
