@@ -24,7 +24,9 @@ export function bucketOfAddress(address: string): string {
   // An embedded IPv4 tail (::ffff:... was handled above) counts as two groups; only the first four matter.
   const left = groupsOf(head);
   const right = groupsOf(tail);
-  const groups = address.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  const groups = address.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
   return `${groups
     .slice(0, 4)
     .map((group: string) => group.replace(/^0+(?=.)/, ''))

@@ -34,7 +34,8 @@ export function abuseControlsOf(
     userPerSec === undefined && addressPerSec === undefined
       ? undefined
       : createAbuseGuard({
-          userBuckets: userPerSec === undefined ? undefined : gate.createRateBuckets({ name: 'user', points: userPerSec }),
+          userBuckets:
+            userPerSec === undefined ? undefined : gate.createRateBuckets({ name: 'user', points: userPerSec }),
           addressBuckets:
             addressPerSec === undefined ? undefined : gate.createRateBuckets({ name: 'ip', points: addressPerSec }),
           clientAddressOf: createClientAddress({

@@ -17,14 +17,18 @@ const eventParams = {
  * event and once solved and used; whether the event exists and has a queue, the join says.
  */
 export function registerQueueChallengeRoute(app: FastifyInstance, { proofOfWork }: QueueChallengeRouteDeps): void {
-  app.get<{ Params: { id: string } }>('/events/:id/queue/challenge', { schema: eventParams }, async (request, reply) => {
-    if (!proofOfWork) {
-      return reply
-        .code(404)
-        .send({ error: 'not_found', message: 'This service asks for no proof of work to join a queue.' });
-    }
-    // Each challenge is solved and used once: a cache must never hand the same one to two clients.
-    void reply.header('cache-control', 'no-store');
-    return proofOfWork.createChallenge(request.params.id);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/events/:id/queue/challenge',
+    { schema: eventParams },
+    async (request, reply) => {
+      if (!proofOfWork) {
+        return reply
+          .code(404)
+          .send({ error: 'not_found', message: 'This service asks for no proof of work to join a queue.' });
+      }
+      // Each challenge is solved and used once: a cache must never hand the same one to two clients.
+      void reply.header('cache-control', 'no-store');
+      return proofOfWork.createChallenge(request.params.id);
+    },
+  );
 }
