@@ -26,6 +26,7 @@ const contractRoutes = [
   'GET /events/{id}',
   'POST /events/{id}/claims',
   'GET /events/{id}/claims/me',
+  'GET /events/{id}/queue/challenge',
   'POST /admin/events',
   'GET /admin/events',
   'GET /admin/events/{id}',
@@ -107,6 +108,7 @@ describe('OpenAPI at /docs', () => {
       200,
     );
     expectDocumented('GET /events/{id}/claims/me', await call('GET', `/events/${id}/claims/me`), 401);
+    expectDocumented('GET /events/{id}/queue/challenge', await call('GET', `/events/${id}/queue/challenge`), 404);
 
     expectDocumented('GET /admin/events', await call('GET', '/admin/events', admin), 200);
     expectDocumented('GET /admin/events', await call('GET', '/admin/events'), 401);
