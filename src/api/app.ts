@@ -24,6 +24,8 @@ import { registerFailedClaimRoutes } from './routes/failed-claims.ts';
 import { registerFigureHistory } from './figure-history.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerQueueRoutes } from './routes/queue.ts';
+import type { AdmissionTokens } from './admission-tokens.ts';
 
 export interface AppDeps {
   store: Store;
@@ -43,6 +45,8 @@ export interface AppDeps {
   cluster?: ClusterReaders;
   /** ADMIN_PORT/ADMIN_HOST: where the operators' routes answer instead of the public listener. */
   adminAddress?: AdminAddress | undefined;
+  /** Signs the admission tokens of events with a queue; without it a user's turn answers 503. */
+  admissionTokens?: AdmissionTokens | undefined;
 }
 
 /** The figures of every API process of `serve --workers N`, which only their primary can gather. */
@@ -75,6 +79,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(async (routes) => {
     registerHealthRoutes(routes, deps);
     registerClaimRoutes(routes, { ...deps, catalog, outcomes });
+    registerQueueRoutes(routes, { ...deps, catalog });
     registerAdminRoutes(routes, { ...deps, catalog });
     registerDashboardRoutes(routes, { ...deps, catalog, live });
     registerFigureHistory(routes, { ...deps, catalog, figures });
