@@ -29,10 +29,12 @@ export const jtiOf = (eventId: string, userId: string, seed: string): string =>
 
 /** ES256 tokens with EC P-256 private JWKs (each with a `kid`): the first signs, every one verifies. */
 export async function createAdmissionTokens(keys: Array<JWK & { kid: string }>): Promise<AdmissionTokens> {
-  const imported = new Map<string, CryptoKey>();
-  for (const key of keys) imported.set(key.kid, (await importJWK(key, 'ES256')) as CryptoKey);
   const signer = keys[0];
   if (!signer) throw new AppError('CONFIG_INVALID', 'admission tokens need at least one key');
+  const signingKey = (await importJWK(signer, 'ES256')) as CryptoKey;
+  const publicKeys = keys.map(({ kty, crv, x, y, kid }) => ({ kty, crv, x, y, kid, alg: 'ES256', use: 'sig' }));
+  const imported = new Map<string, CryptoKey>();
+  for (const key of publicKeys) imported.set(key.kid, (await importJWK(key, 'ES256')) as CryptoKey);
   return {
     sign: ({ eventId, userId, jti, notBeforeMs, expiresAtMs }) =>
       new SignJWT({})
@@ -43,7 +45,7 @@ export async function createAdmissionTokens(keys: Array<JWK & { kid: string }>):
         .setJti(jti)
         .setNotBefore(Math.floor(notBeforeMs / 1000))
         .setExpirationTime(Math.floor(expiresAtMs / 1000))
-        .sign(imported.get(signer.kid)!),
+        .sign(signingKey),
     async verify(token) {
       try {
         const { payload } = await jwtVerify(
@@ -62,8 +64,6 @@ export async function createAdmissionTokens(keys: Array<JWK & { kid: string }>):
         throw new AppError('UNAUTHENTICATED', 'The admission token is not valid.', { cause: error });
       }
     },
-    jwks: () => ({
-      keys: keys.map(({ kty, crv, x, y, kid }) => ({ kty, crv, x, y, kid, alg: 'ES256', use: 'sig' })),
-    }),
+    jwks: () => ({ keys: publicKeys }),
   };
 }
