@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { exportJWK, generateKeyPair } from 'jose';
 import { adminToken, randomId, waitFor } from '../../test/fixtures/basics.ts';
 import { useDatabase, usePrivateRedis } from '../../test/fixtures/datastores.ts';
 import { buildTestApp } from '../../test/fixtures/app.ts';
 import { layoutOf } from '../gate/event-layout.ts';
 import { queuedEventOf } from '../gate/gate.ts';
 import type { EventDefinition, EventQueue } from '../claim.ts';
+import { generateAdmissionKey } from '../admission-keys.ts';
 import { type AdmissionTokens, createAdmissionTokens } from './admission-tokens.ts';
 
 const admin = { authorization: `Bearer ${adminToken}` };
@@ -19,8 +19,7 @@ describe('the queue routes (CONTRACT.md, Fair start)', () => {
   let tokens: AdmissionTokens;
 
   beforeAll(async () => {
-    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-    tokens = await createAdmissionTokens([{ ...(await exportJWK(privateKey)), kid: 'k1' }]);
+    tokens = createAdmissionTokens([generateAdmissionKey()]);
     app = buildTestApp(t.store, r.gate, { admissionTokens: tokens });
   });
   afterAll(async () => app.close());

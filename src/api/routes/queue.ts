@@ -12,8 +12,8 @@ export interface QueueRouteDeps {
   gate: Gate;
   catalog: EventCatalog;
   auth: Auth;
-  /** Signs the turns' admission tokens; without it a turn answers unavailable. */
-  admissionTokens?: AdmissionTokens | undefined;
+  /** Signs the turns' admission tokens. */
+  admissionTokens: AdmissionTokens;
 }
 
 /** A queued event's state and figures are read at most this often per process, for all its pollers. */
@@ -93,9 +93,8 @@ export function registerQueueRoutes(app: FastifyInstance, deps: QueueRouteDeps):
     const turnAtMs = turnAtMsOf(state.log, position) ?? state.advancedAtMs;
     const expiresAtMs = turnAtMs + event.queue.tokenTtlSeconds * 1000;
     if (nowMs >= expiresAtMs) return { state: 'expired', position };
-    if (!admissionTokens || !state.seed) {
-      throw new AppError('AUTH_UNAVAILABLE', `no admission tokens can be signed for event ${event.id}`);
-    }
+    // Read with the window, which opened with it: absent only while the opening is still under way.
+    if (!state.seed) throw new AppError('GATE_UNAVAILABLE', `event ${event.id}'s queue is still opening`);
     const token = await admissionTokens.sign({
       eventId: event.id,
       userId,
