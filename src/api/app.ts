@@ -29,6 +29,7 @@ import { registerDocs } from './routes/docs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerJwksRoute } from './routes/jwks.ts';
 import { registerQueueChallengeRoute } from './routes/queue-challenge.ts';
+import { registerQueueRoutes } from './routes/queue.ts';
 
 export interface AppDeps {
   store: Store;
@@ -88,6 +89,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerJwksRoute(routes, deps);
     registerClaimRoutes(routes, { ...deps, catalog, outcomes });
     registerQueueChallengeRoute(routes, deps);
+    registerQueueRoutes(routes, { ...deps, catalog });
     registerAdminRoutes(routes, { ...deps, catalog });
     registerDashboardRoutes(routes, { ...deps, catalog, live });
     registerFigureHistory(routes, { ...deps, catalog, figures });

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Runtime } from './runtime.ts';
 import { kafkaTargetOf } from './kafka-role.ts';
 import { abuseControlsOf } from './abuse-controls.ts';
+import { startQueueScheduler } from './queue-scheduler.ts';
 
 export const authOptionsOf = (config: Config) => ({
   mode: config.AUTH_MODE,
@@ -72,9 +73,12 @@ export async function startApi(
     adminAddress: config.ADMIN_PORT === undefined ? undefined : { port: config.ADMIN_PORT, host: config.ADMIN_HOST },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
+  // Every API process runs one; the one holding its lease moves the queues (queue-scheduler.ts).
+  const scheduler = startQueueScheduler({ store, gate, log });
   return {
     app,
     stop: async () => {
+      await scheduler.stop();
       await app.close();
       await unsubscribe().catch(() => undefined);
     },
