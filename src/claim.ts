@@ -55,6 +55,7 @@ export const claimOutcomes = [
   'ended',
   'rate_limited',
   'unauthenticated',
+  'forbidden',
   'invalid',
   'unavailable',
 ] as const;

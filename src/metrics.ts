@@ -38,7 +38,16 @@ function createScrapedGauge<L extends string>({
  * Why a queue request (join, poll, claim of a queued event) was refused before it did anything: the
  * labels of firstcome_queue_refusals_total, one list for every part that refuses.
  */
-export const queueRefusalReasons = ['rate_limited_user', 'rate_limited_ip', 'challenge_failed'] as const;
+export const queueRefusalReasons = [
+  'rate_limited_user',
+  'rate_limited_ip',
+  'challenge_failed',
+  'token_missing',
+  'token_invalid',
+  'token_wrong_user',
+  'token_wrong_event',
+  'token_used',
+] as const;
 export type QueueRefusalReason = (typeof queueRefusalReasons)[number];
 
 export interface MetricsSources {

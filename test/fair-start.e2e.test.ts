@@ -102,7 +102,7 @@ describe.each(testedStoreKinds())('a queued drop through API, relay, Kafka and w
           answers.push({
             status: answer.status,
             userId,
-            ...(answer.body.claimId ? { claimId: String(answer.body.claimId) } : {}),
+            ...(typeof answer.body.claimId === 'string' ? { claimId: answer.body.claimId } : {}),
           });
         }
       }),

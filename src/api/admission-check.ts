@@ -1,11 +1,12 @@
 import { AppError, type ErrorCode } from '../errors.ts';
+import type { QueueRefusalReason } from '../metrics.ts';
 import type { AdmissionTokens } from './admission-tokens.ts';
 
 /** The header a claim on a queued event carries its admission token in (CONTRACT.md, "Fair start"). */
 export const admissionTokenHeader = 'x-admission-token';
 
 /** Why a claim's admission token was refused, as firstcome_queue_refusals_total{reason} names it. */
-export type AdmissionRefusalReason = 'token_missing' | 'token_invalid' | 'token_wrong_user' | 'token_wrong_event';
+export type AdmissionRefusalReason = Exclude<Extract<QueueRefusalReason, `token_${string}`>, 'token_used'>;
 
 /** A refused admission token: a 401 or 403 like any AppError of its code, with the reason for the metrics. */
 export class AdmissionRefused extends AppError {

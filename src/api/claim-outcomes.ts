@@ -16,6 +16,7 @@ export const isGateVerdict = {
   ended: true,
   rate_limited: false,
   unauthenticated: false,
+  forbidden: false,
   invalid: false,
   unavailable: false,
 } as const satisfies Record<ClaimOutcome, boolean>;
@@ -36,6 +37,7 @@ const outcomeOfErrorCode = new Map<string, ClaimOutcome>([
   ['invalid_request', 'invalid'],
   ['payload_too_large', 'invalid'],
   ['unauthenticated', 'unauthenticated'],
+  ['forbidden', 'forbidden'],
   ['rate_limited', 'rate_limited'],
   ['unavailable', 'unavailable'],
 ]);

@@ -27,6 +27,8 @@ const contractRoutes = [
   'GET /events/{id}',
   'POST /events/{id}/claims',
   'GET /events/{id}/claims/me',
+  'POST /events/{id}/queue',
+  'GET /events/{id}/queue/me',
   'GET /events/{id}/queue/challenge',
   'POST /admin/events',
   'PATCH /admin/events/{id}',

@@ -34,8 +34,9 @@ end
 
 local cap = tonumber(ARGV[4])
 if ARGV[2] ~= '' then cap = math.min(cap, math.max(expired, tonumber(ARGV[5])) + tonumber(ARGV[2])) end
--- A scheduler that was away (a failover) does not make up for it in a burst: at most a second at a time.
-local elapsedMs = math.min(1000, math.max(0, nowMs - tonumber(st[2])))
+-- A scheduler held up for a few seconds (a busy process, a failover within the lease's 3 s) makes up for
+-- it, so the pace holds over time; one away for longer does not pour its turns out in a burst.
+local elapsedMs = math.min(5000, math.max(0, nowMs - tonumber(st[2])))
 local newWindow = math.max(window, math.min(window + tonumber(ARGV[1]) * elapsedMs / 1000, cap))
 redis.call('HSET', KEYS[1], 'window', string.format('%.17g', newWindow), 'advancedAtMs', nowMs)
 

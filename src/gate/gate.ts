@@ -252,6 +252,14 @@ export function createGate(redis: GateRedis, options: GateOptions = {}) {
       return { startsAtMs: Number(startsAtMs ?? 0), endsAtMs: Number(endsAtMs ?? 0) };
     },
 
+    /** The event's per-user limit as the gate holds it; undefined when it does not hold the event. */
+    async readPerUserLimit(eventId: EventId): Promise<number | undefined> {
+      const limit = await call(`the per-user limit of event ${eventId}`, () =>
+        redis.hGet(gateKeys(eventId).event, 'perUserLimit'),
+      );
+      return limit === null || limit === undefined ? undefined : Number(limit);
+    },
+
     /** The event's figures, its admissions summed over its shards. */
     async readFigures(eventId: EventId): Promise<GateFigures | undefined> {
       const layout = await layoutFor(eventId);

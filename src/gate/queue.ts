@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import { keyedClaimTtl } from './admit-claim.ts';
 import { layoutOf, type EventLayout } from './event-layout.ts';
 import { callGate } from './gate-call.ts';
+import { gateKeys } from './keys.ts';
 import type { GateRedis } from './redis.ts';
 
 /** What the gate needs to know of an event with a queue. */
@@ -129,6 +130,14 @@ export function createQueueGate(redis: GateRedis) {
      */
     async setUp(event: QueuedEvent): Promise<void> {
       await setUp(event, layoutOf(event.id, event.shards));
+    },
+
+    /**
+     * Whether the event's queue was set up in the gate: what a claim goes by when the database cannot say
+     * whether the event is queued (shard 0's queue meta, whose key the event id alone names).
+     */
+    async hasQueue(eventId: EventId): Promise<boolean> {
+      return (await call(`the queue of event ${eventId}`, () => redis.exists(gateKeys(eventId).queueMeta))) === 1;
     },
 
     /** Puts the user in the queue, once: one round trip on the user's home shard. */

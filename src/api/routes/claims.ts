@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { EVENT_ID_PATTERN, type ClaimOutcome, type ClaimStatus } from '../../claim.ts';
 import type { Store } from '../../store/store.ts';
-import { AppError } from '../../errors.ts';
+import { AppError, isAppError } from '../../errors.ts';
 import type { Admission, Gate } from '../../gate/gate.ts';
 import type { VerdictCache } from '../../gate/verdict-cache.ts';
 import type { Metrics } from '../../metrics.ts';
@@ -10,6 +10,8 @@ import type { Auth } from '../auth.ts';
 import { claimOutcomeOfError, type OutcomeRecorder, outcomeOfRejection } from '../claim-outcomes.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
 import type { AbuseGuard } from '../abuse-guard.ts';
+import { admissionTokenHeader, AdmissionRefused, checkAdmission } from '../admission-check.ts';
+import type { AdmissionTokens } from '../admission-tokens.ts';
 import type { EventCatalog } from '../event-catalog.ts';
 import { publicEventView } from '../event-views.ts';
 import { sendRejection } from '../http-errors.ts';
@@ -27,6 +29,8 @@ export interface ClaimRouteDeps {
   rateLimiter?: RateLimiter | undefined;
   /** Set only where an operator configured QUEUE_RATE_LIMIT_USER_PER_SEC or QUEUE_RATE_LIMIT_IP_PER_SEC. */
   abuseGuard?: AbuseGuard | undefined;
+  /** Verifies the admission tokens a queued event's claims carry. */
+  admissionTokens: AdmissionTokens;
 }
 
 const isDebugOn = (level: string) => level === 'debug' || level === 'trace';
@@ -57,7 +61,7 @@ interface ClaimView {
 }
 
 export function registerClaimRoutes(app: FastifyInstance, deps: ClaimRouteDeps): void {
-  const { store, gate, catalog, verdicts, auth, metrics, outcomes, rateLimiter, abuseGuard } = deps;
+  const { store, gate, catalog, verdicts, auth, metrics, outcomes, rateLimiter, abuseGuard, admissionTokens } = deps;
   const fastPathBy = { SOLD_OUT: metrics.fastPathHits.labels('SOLD_OUT'), ENDED: metrics.fastPathHits.labels('ENDED') };
 
   async function admit(claim: Parameters<Gate['admitClaim']>[0]): Promise<Admission> {
@@ -66,6 +70,40 @@ export function registerClaimRoutes(app: FastifyInstance, deps: ClaimRouteDeps):
       return await gate.admitClaim(claim);
     } finally {
       stopTimer();
+    }
+  }
+
+  /**
+   * How many claims a queued event's admission token is good for (the per-user limit); undefined for an
+   * event without a queue. A process that never read the definition and cannot now (the database is
+   * down) goes by the gate, which holds a queue's meta from its set-up on: claims keep going either way.
+   */
+  async function tokenUsesOf(eventId: string): Promise<number | undefined> {
+    try {
+      const event = await catalog.find(eventId);
+      return event.queue ? event.perUserLimit : undefined;
+    } catch (error) {
+      if (!isAppError(error, 'DB_UNAVAILABLE') || !(await gate.queue.hasQueue(eventId))) throw error;
+      const perUserLimit = await gate.readPerUserLimit(eventId);
+      if (perUserLimit === undefined) throw error;
+      return perUserLimit;
+    }
+  }
+
+  /** A queued event's claim must carry this user's token for this event: checked before the gate. */
+  async function admissionOf(request: FastifyRequest, eventId: string, userId: string) {
+    const uses = await tokenUsesOf(eventId);
+    if (uses === undefined) return undefined;
+    try {
+      const { jti } = await checkAdmission(admissionTokens, {
+        token: request.headers[admissionTokenHeader],
+        eventId,
+        userId,
+      });
+      return { jti, uses };
+    } catch (error) {
+      if (error instanceof AdmissionRefused) metrics.queueRefusals.labels(error.reason).inc();
+      throw error;
     }
   }
 
@@ -101,6 +139,7 @@ export function registerClaimRoutes(app: FastifyInstance, deps: ClaimRouteDeps):
     // Only where configured: an await costs the hot path a turn of the microtask queue.
     if (abuseGuard) await abuseGuard.check(request, userId, 'claim');
     const eventId = request.params.id;
+    const admission = await admissionOf(request, eventId, userId);
     // A keyed claim may be the retry of one admitted before the sell-out or the end: only the gate knows.
     const remembered = idempotencyKey === undefined ? verdicts.get(eventId) : undefined;
     if (remembered) {
@@ -108,31 +147,32 @@ export function registerClaimRoutes(app: FastifyInstance, deps: ClaimRouteDeps):
       answered(request, eventId, outcomeOfRejection[remembered]);
       return sendRejection(reply, remembered);
     }
-    const claim = { eventId, userId, claimId: randomUUID(), idempotencyKey };
+    const claim = { eventId, userId, claimId: randomUUID(), idempotencyKey, ...(admission ? { admission } : {}) };
     const askedAtMs = verdicts.now();
-    let admission = await admit(claim);
-    if (admission.kind === 'NO_EVENT') {
+    let verdict = await admit(claim);
+    if (verdict.kind === 'NO_EVENT') {
       await catalog.loadIntoGate(await catalog.find(eventId));
-      admission = await admit(claim);
+      verdict = await admit(claim);
     }
-    switch (admission.kind) {
+    switch (verdict.kind) {
       case 'ADMITTED':
       case 'REPLAYED': {
-        const claimId = admission.kind === 'REPLAYED' ? admission.claimId : claim.claimId;
+        const claimId = verdict.kind === 'REPLAYED' ? verdict.claimId : claim.claimId;
         answered(request, eventId, 'admitted', claimId);
         return reply.code(202).send({ claimId, eventId, userId, status: 'pending' });
       }
       case 'NO_EVENT':
         throw new AppError('GATE_UNAVAILABLE', `event ${eventId} is not in the gate after loading it`);
       case 'TOKEN_USED':
+        metrics.queueRefusals.labels('token_used').inc();
         throw new AppError('FORBIDDEN', 'This admission token has been used for all its claims.');
       case 'SOLD_OUT':
       case 'ENDED':
-        verdicts.remember(eventId, admission.kind, { generation: admission.generation, askedAtMs });
+        verdicts.remember(eventId, verdict.kind, { generation: verdict.generation, askedAtMs });
         break;
     }
-    answered(request, eventId, outcomeOfRejection[admission.kind]);
-    return sendRejection(reply, admission.kind);
+    answered(request, eventId, outcomeOfRejection[verdict.kind]);
+    return sendRejection(reply, verdict.kind);
   });
 
   app.get<{ Params: { id: string } }>('/events/:id/claims/me', { schema: eventParams }, async (request) => {

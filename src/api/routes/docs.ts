@@ -205,6 +205,11 @@ export const documentedRoutes: Record<string, Documented> = {
           pattern: '^[!-~]{1,128}$',
           description: '1 to 128 visible ASCII characters (0x21-0x7E); anything else is 400 invalid_request.',
         },
+        'x-admission-token': {
+          type: 'string',
+          description:
+            'For an event with a queue: the token GET /events/{id}/queue/me gave at the user’s turn (ES256 JWT).',
+        },
       },
     },
     response: {
@@ -219,7 +224,10 @@ export const documentedRoutes: Record<string, Documented> = {
         },
       },
       400: invalid,
-      401: userUnauthenticated,
+      401: error('No user identity, or (a queued event) no admission token or one that does not verify.', [
+        'unauthenticated',
+      ]),
+      403: error('Another user’s or event’s admission token, or one used for all its claims.', ['forbidden']),
       404: notFound,
       409: error('Refused, nothing admitted.', claimRefusals),
       413: error('The body is too large.', ['payload_too_large']),
