@@ -24,6 +24,7 @@ import { registerFailedClaimRoutes } from './routes/failed-claims.ts';
 import { registerFigureHistory } from './figure-history.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerWaitingPageRoutes } from './routes/waiting-page.ts';
 
 export interface AppDeps {
   store: Store;
@@ -37,6 +38,8 @@ export interface AppDeps {
   kafkaLag?: KafkaLag;
   /** Where the built dashboard is; see routes/dashboard.ts. */
   dashboardDir?: string;
+  /** Where the built waiting page is; see routes/waiting-page.ts. */
+  waitingPageDir?: string;
   /** This process's count of claim answers per event; the role passes one in when it must read it too. */
   tally?: ClaimTally;
   /** When this process is one of several API processes (`serve --workers N`): their figures together. */
@@ -79,6 +82,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerDashboardRoutes(routes, { ...deps, catalog, live });
     registerFigureHistory(routes, { ...deps, catalog, figures });
     registerFailedClaimRoutes(routes, { ...deps, catalog });
+    registerWaitingPageRoutes(routes, deps);
   });
   return app;
 }
