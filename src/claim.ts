@@ -62,6 +62,22 @@ export type ClaimOutcome = (typeof claimOutcomes)[number];
 
 export type EventState = 'upcoming' | 'open' | 'sold_out' | 'ended';
 
+/** A fair start's settings (docs/fair-start.md): joining opens at prequeueAt, the queue opens at startsAt. */
+export interface QueueSettings {
+  prequeueAt: Date;
+  /** Turns given per second once the queue is open. */
+  admitPerSecond: number;
+  /** The window holds while this many turns are open and unused; null: no hold. */
+  maxActive: number | null;
+  /** How long a turn (its admission token) lasts. */
+  tokenTtlSeconds: number;
+}
+
+/** An event's queue: its settings, and the seed that ordered the pre-queue once the opening revealed it. */
+export interface EventQueue extends QueueSettings {
+  seed: string | null;
+}
+
 export interface EventDefinition {
   id: EventId;
   name: string;
@@ -73,6 +89,8 @@ export interface EventDefinition {
   endsAt: Date | null;
   closedAt: Date | null;
   createdAt: Date;
+  /** A fair start (a queue before the claims); null: claims are first come, first served. */
+  queue: EventQueue | null;
 }
 
 export type ClaimStatus = 'pending' | 'issued' | 'failed';

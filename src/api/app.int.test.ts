@@ -53,6 +53,7 @@ describe.each(testedStoreKinds())('HTTP API, on %s', (kind) => {
       startsAt: null,
       endsAt: null,
       state: 'open',
+      queue: null,
     });
     const admitted = await claim(id, 'alice');
     expect(admitted.statusCode).toBe(202);

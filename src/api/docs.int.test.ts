@@ -27,6 +27,7 @@ const contractRoutes = [
   'POST /events/{id}/claims',
   'GET /events/{id}/claims/me',
   'POST /admin/events',
+  'PATCH /admin/events/{id}',
   'GET /admin/events',
   'GET /admin/events/{id}',
   'POST /admin/events/{id}/close',
@@ -68,8 +69,12 @@ describe('OpenAPI at /docs', () => {
   }
 
   const admin = { authorization: `Bearer ${adminToken}` };
-  const call = (method: 'GET' | 'POST', url: string, headers: Record<string, string> = {}, payload?: object) =>
-    app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+  const call = (
+    method: 'GET' | 'POST' | 'PATCH',
+    url: string,
+    headers: Record<string, string> = {},
+    payload?: object,
+  ) => app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
 
   it("documents exactly the routes of CONTRACT.md and the dashboard's, and serves the UI", async () => {
     expect(doc.openapi).toBe('3.1.0');
@@ -93,6 +98,17 @@ describe('OpenAPI at /docs', () => {
     expectDocumented('POST /admin/events', await call('POST', '/admin/events', admin, create), 409);
     expectDocumented('POST /admin/events', await call('POST', '/admin/events', admin, { ...create, stock: 0 }), 400);
     expectDocumented('POST /admin/events', await call('POST', '/admin/events', {}, create), 401);
+
+    const scheduled = { ...create, id: r.eventId(), startsAt: new Date(Date.now() + 3_600_000).toISOString() };
+    expect((await call('POST', '/admin/events', admin, scheduled)).statusCode).toBe(201);
+    const queue = { prequeueAt: new Date().toISOString(), admitPerSecond: 10 };
+    const patch = (eventId: string, body: object) => call('PATCH', `/admin/events/${eventId}`, admin, body);
+    expectDocumented('PATCH /admin/events/{id}', await patch(scheduled.id, { queue }), 200);
+    expectDocumented('PATCH /admin/events/{id}', await patch(scheduled.id, { queue: { admitPerSecond: 1 } }), 400);
+    const started = { ...create, id: r.eventId(), startsAt: new Date(Date.now() - 1000).toISOString() };
+    expect((await call('POST', '/admin/events', admin, started)).statusCode).toBe(201);
+    expectDocumented('PATCH /admin/events/{id}', await patch(started.id, { queue: null }), 409);
+    expectDocumented('PATCH /admin/events/{id}', await patch(r.eventId(), { queue: null }), 404);
 
     expectDocumented('GET /events/{id}', await call('GET', `/events/${id}`), 200);
     expectDocumented('GET /events/{id}', await call('GET', `/events/${r.eventId()}`), 404);

@@ -6,6 +6,7 @@ import { useDatabase, usePrivateRedis } from '../../test/fixtures/datastores.ts'
 import { testedStoreKinds } from '../../test/fixtures/databases.ts';
 import { admitOne, deliverClaims, openEvent } from '../../test/fixtures/tickets.ts';
 import type { Store } from '../store/store.ts';
+import { createEventCatalog } from './event-catalog.ts';
 
 /** The store, counting the reads that load an event's tickets into the gate. */
 function countingTicketReads(store: Store): { store: Store; reads: () => number } {
@@ -113,5 +114,38 @@ describe.each(testedStoreKinds())('an event Redis lost, loaded again from the da
     // No call carried the whole event: a few hundred users a call, and the last one makes the event admit.
     expect((await scriptCalls(r.redis.info('commandstats'))) - before).toBeGreaterThanOrEqual(20);
     expect(await r.gate.readFigures(event.id)).toMatchObject({ stock, admitted: stock });
+  });
+});
+
+describe('a scheduled event whose queue may still change', () => {
+  const t = useDatabase();
+  const r = usePrivateRedis();
+
+  it('is read again after a second until its start, and kept once read at or after the start', async () => {
+    const startsAt = new Date(Date.now() + 3_600_000);
+    const event = await t.store.insertEvent({
+      id: r.eventId(),
+      name: 'drop',
+      stock: 1,
+      perUserLimit: 1,
+      startsAt,
+      endsAt: null,
+    });
+    let nowMs = Date.now();
+    const catalog = createEventCatalog(t.store, r.gate, () => nowMs);
+    expect((await catalog.find(event.id)).queue).toBeNull();
+
+    const queue = { prequeueAt: new Date(), admitPerSecond: 5, maxActive: null, tokenTtlSeconds: 60 };
+    await t.store.updateEventQueue(event.id, queue, new Date());
+    expect((await catalog.find(event.id)).queue, 'within the second').toBeNull();
+    nowMs += 1001;
+    expect((await catalog.find(event.id)).queue).toMatchObject({ admitPerSecond: 5 });
+
+    // Read at the start, the definition is final: no change can have been made after it (5 s margin).
+    nowMs = startsAt.getTime();
+    await catalog.find(event.id);
+    await t.store.updateEventQueue(event.id, null, new Date());
+    nowMs += 60_000;
+    expect((await catalog.find(event.id)).queue).toMatchObject({ admitPerSecond: 5 });
   });
 });

@@ -22,6 +22,7 @@ export function publicEventView(event: EventDefinition, figures: GateFigures, no
     startsAt: iso(event.startsAt),
     endsAt: iso(event.endsAt),
     state: stateOf(event, figures, nowMs),
+    queue: event.queue && { prequeueAt: iso(event.queue.prequeueAt), admitPerSecond: event.queue.admitPerSecond },
   };
 }
 
@@ -39,6 +40,13 @@ export function adminEventView(event: EventDefinition, figures: GateFigures, sto
     issued: stored.issued,
     pending: Math.max(0, figures.admitted - stored.issued),
     failed: stored.failed,
+    queue: event.queue && {
+      prequeueAt: iso(event.queue.prequeueAt),
+      admitPerSecond: event.queue.admitPerSecond,
+      maxActive: event.queue.maxActive,
+      tokenTtlSeconds: event.queue.tokenTtlSeconds,
+      seed: event.queue.seed,
+    },
   };
 }
 

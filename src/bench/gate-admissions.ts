@@ -84,6 +84,7 @@ async function runOnce(variant: Variant): Promise<{ rate: number; callsPerAdmiss
     endsAt: null,
     closedAt: null,
     createdAt: new Date(),
+    queue: null,
   };
   try {
     await gate.loadEvent(event);

@@ -64,7 +64,7 @@ describe('relay', () => {
       startsAt: null,
       endsAt: null,
     };
-    await gate.loadEvent({ ...event, closedAt: null, createdAt: new Date() });
+    await gate.loadEvent({ ...event, closedAt: null, createdAt: new Date(), queue: null });
     const claimIds = Array.from({ length: count }, () => randomId('c'));
     await Promise.all(claimIds.map((claimId, i) => gate.admitClaim({ eventId, userId: `u${i}`, claimId })));
     return { eventId, claimIds };

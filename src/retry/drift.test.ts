@@ -13,6 +13,7 @@ const event: EventDefinition = {
   endsAt: null,
   closedAt: null,
   createdAt: new Date(0),
+  queue: null,
 };
 const ticket = (seq: number): UserTicket => ({ claimId: `c${seq}`, userId: `u${seq}`, slot: 1, seq });
 const tickets = (...seqs: number[]) => seqs.map(ticket);

@@ -11,6 +11,13 @@ export interface EventsTable {
   ends_at: Date | null;
   closed_at: Date | null;
   created_at: Generated<Date>;
+  /** A fair start's settings: all set or all null (migration 0007). */
+  queue_prequeue_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  queue_admit_per_second: ColumnType<number | null, number | null | undefined, number | null>;
+  queue_max_active: ColumnType<number | null, number | null | undefined, number | null>;
+  queue_token_ttl_seconds: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The pre-queue's seed, written at the opening. */
+  queue_seed: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface CouponsTable {

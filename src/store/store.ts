@@ -1,4 +1,4 @@
-import type { AdmittedClaim, EventDefinition, EventId, IssuedTickets, UserId } from '../claim.ts';
+import type { AdmittedClaim, EventDefinition, EventId, IssuedTickets, QueueSettings, UserId } from '../claim.ts';
 import { AppError } from '../errors.ts';
 import type { Dialect, FailedClaimSelection, RetryOutcome, StoreContext } from './dialect.ts';
 import { mapErrors } from './map-errors.ts';
@@ -16,14 +16,17 @@ import { insertEvent, type NewEvent } from './operations/insert-event.ts';
 import { type FailedClaim, leaseDueFailedClaims, type LeaseOptions } from './operations/lease-due-failed-claims.ts';
 import { type FailedClaimFilter, type FailedClaimRow, listFailedClaims } from './operations/list-failed-claims.ts';
 import { listEvents } from './operations/list-events.ts';
+import { listQueuedEvents } from './operations/list-queued-events.ts';
 import { loadIssuedTickets } from './operations/load-issued-tickets.ts';
 import { ping } from './operations/ping.ts';
 import { type EventTickets, readEventTickets } from './operations/read-event-tickets.ts';
 import { type FailedClaimInput, recordFailedClaims } from './operations/record-failed-claims.ts';
 import { recordRetryOutcomes } from './operations/record-retry-outcomes.ts';
+import { revealQueueSeed } from './operations/reveal-queue-seed.ts';
 import { type DeadClaim, settleDeadClaims } from './operations/settle-dead-claims.ts';
 import { type IssuedTicket, streamIssuedTickets } from './operations/stream-issued-tickets.ts';
 import { sumFailedClaimAttempts } from './operations/sum-failed-claim-attempts.ts';
+import { updateEventQueue } from './operations/update-event-queue.ts';
 import { mysqlDialect } from './mysql/mysql-dialect.ts';
 import { type PoolUsage, readPoolUsage } from './pool-usage.ts';
 import { postgresDialect } from './postgres/postgres-dialect.ts';
@@ -59,6 +62,12 @@ export interface Store {
   listEvents(): Promise<EventDefinition[]>;
   /** Marks the event closed (closing twice keeps the first time); undefined when no event has that id. */
   closeEvent(id: EventId): Promise<EventDefinition | undefined>;
+  /** Sets (or, with null, removes) the event's queue before it starts; EVENT_NOT_FOUND, EVENT_STARTED. */
+  updateEventQueue(id: EventId, queue: QueueSettings | null, now: Date): Promise<EventDefinition>;
+  /** Events with a queue that have not ended or closed by `now`. */
+  listQueuedEvents(now: Date): Promise<EventDefinition[]>;
+  /** Keeps the seed that ordered the event's pre-queue, once, for audit. */
+  revealQueueSeed(id: EventId, seed: string): Promise<void>;
 
   countCoupons(eventId: EventId): Promise<number>;
   findUserCoupons(eventId: EventId, userId: UserId): Promise<IssuedCoupon[]>;
@@ -143,6 +152,9 @@ export function createStore({ url, poolSize = 10 }: StoreOptions): Store {
     findEvent: (id) => findEvent(db, id),
     listEvents: () => listEvents(db),
     closeEvent: (id) => closeEvent(on, id),
+    updateEventQueue: (id, queue, now) => updateEventQueue(db, id, queue, now),
+    listQueuedEvents: (now) => listQueuedEvents(db, now),
+    revealQueueSeed: (id, seed) => revealQueueSeed(db, id, seed),
     countCoupons: (eventId) => countCoupons(db, eventId),
     findUserCoupons: (eventId, userId) => findUserCoupons(db, eventId, userId),
     loadIssuedTickets: (eventId) => loadIssuedTickets(db, eventId),

@@ -10,6 +10,7 @@ import type { Auth } from '../auth.ts';
 import { closeEvent } from '../close-event.ts';
 import type { EventCatalog } from '../event-catalog.ts';
 import { adminEventView, newEventFigures } from '../event-views.ts';
+import { queueSettingsOf, type QueueSettingsBody, queueSettingsSchema } from '../queue-settings.ts';
 
 export interface AdminRouteDeps {
   store: Store;
@@ -28,6 +29,7 @@ export interface CreateEventBody {
   shards?: number | 'auto';
   startsAt?: string;
   endsAt?: string;
+  queue?: QueueSettingsBody;
 }
 
 const createEventSchema = {
@@ -43,7 +45,17 @@ const createEventSchema = {
       shards: { anyOf: [{ type: 'integer', minimum: 1, maximum: maxShards }, { const: 'auto' }] },
       startsAt: { type: 'string', format: 'date-time' },
       endsAt: { type: 'string', format: 'date-time' },
+      queue: queueSettingsSchema,
     },
+  },
+} as const;
+
+const patchEventSchema = {
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['queue'],
+    properties: { queue: { anyOf: [queueSettingsSchema, { type: 'null' }] } },
   },
 } as const;
 
@@ -83,6 +95,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
         shards: body.shards === undefined || body.shards === 'auto' ? await gate.countMasters() : body.shards,
         startsAt,
         endsAt,
+        queue: body.queue === undefined ? null : queueSettingsOf(body.queue, startsAt),
       });
       catalog.remember(event);
       // Claims load the event into the gate on demand, so a Redis hiccup here loses nothing: a load lists
@@ -92,6 +105,19 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
         .catch((error: unknown) => request.log.warn({ err: error }, 'event not yet in the gate'));
       return reply.code(201).send(adminEventView(event, newEventFigures(event), { issued: 0, failed: 0 }, Date.now()));
     });
+
+    // A queue is set up, changed or removed only while the event is scheduled: see update-event-queue.ts.
+    admin.patch<{ Params: { id: string }; Body: { queue: QueueSettingsBody | null } }>(
+      '/admin/events/:id',
+      { schema: { ...eventParams, ...patchEventSchema } },
+      async (request) => {
+        const current = await catalog.find(request.params.id);
+        const queue = request.body.queue === null ? null : queueSettingsOf(request.body.queue, current.startsAt);
+        const event = await store.updateEventQueue(current.id, queue, new Date());
+        catalog.remember(event);
+        return viewOf(event);
+      },
+    );
 
     admin.get('/admin/events', async () => {
       const events = await store.listEvents();

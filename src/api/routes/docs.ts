@@ -16,6 +16,7 @@ const errorCodes = [
   'forbidden',
   'event_not_found',
   'event_exists',
+  'event_started',
   'payload_too_large',
   'rate_limited',
   'unavailable',
@@ -50,6 +51,11 @@ const publicEvent = {
     startsAt: nullableDate,
     endsAt: nullableDate,
     state: { type: 'string', enum: ['upcoming', 'open', 'sold_out', 'ended'] },
+    queue: {
+      type: ['object', 'null'],
+      description: 'A fair start: joining opens at prequeueAt, the queue at startsAt (see /events/{id}/queue).',
+      properties: { prequeueAt: { type: 'string', format: 'date-time' }, admitPerSecond: { type: 'integer' } },
+    },
   },
 };
 
@@ -64,6 +70,19 @@ const adminEvent = {
     issued: { ...count, description: 'Coupon rows in the database.' },
     pending: { ...count, description: 'Admitted, not yet issued.' },
     failed: { ...count, description: 'Failed claims not yet issued (retrying or dead).' },
+    queue: {
+      type: ['object', 'null'],
+      properties: {
+        prequeueAt: { type: 'string', format: 'date-time' },
+        admitPerSecond: { type: 'integer', minimum: 1 },
+        maxActive: { type: ['integer', 'null'], minimum: 1 },
+        tokenTtlSeconds: { type: 'integer', minimum: 10 },
+        seed: {
+          type: ['string', 'null'],
+          description: 'The secret that ordered the pre-queue, revealed at the opening for audit.',
+        },
+      },
+    },
   },
 };
 
@@ -216,6 +235,21 @@ export const documentedRoutes: Record<string, Documented> = {
       403: forbidden,
       409: error('An event with this id exists.', ['event_exists']),
       413: error('The body is too large.', ['payload_too_large']),
+      503: unavailable,
+    },
+  },
+  'PATCH /admin/events/{id}': {
+    summary: "Set, change or remove (null) a scheduled event's queue",
+    description: 'Until 5 seconds before the start; after that the queue is fixed (409 event_started).',
+    tags: ['admin'],
+    security: admin,
+    response: {
+      200: adminEvent,
+      400: invalid,
+      401: unauthenticated,
+      403: forbidden,
+      404: notFound,
+      409: error('The event has started or closed, or starts within 5 seconds.', ['event_started']),
       503: unavailable,
     },
   },

@@ -1,10 +1,13 @@
-import type { EventDefinition } from '../../claim.ts';
+import type { EventDefinition, QueueSettings } from '../../claim.ts';
 import { AppError } from '../../errors.ts';
 import type { StoreContext } from '../dialect.ts';
-import { eventOfRow } from './rows.ts';
+import { eventOfRow, queueColumns } from './rows.ts';
 
 /** An event as created: its definition before it was closed or stored. */
-export type NewEvent = Omit<EventDefinition, 'closedAt' | 'createdAt' | 'shards'> & { shards?: number };
+export type NewEvent = Omit<EventDefinition, 'closedAt' | 'createdAt' | 'shards' | 'queue'> & {
+  shards?: number;
+  queue?: QueueSettings | null;
+};
 
 /** Throws EVENT_EXISTS when an event has that id already. */
 export async function insertEvent({ db, dialect }: StoreContext, event: NewEvent): Promise<EventDefinition> {
@@ -17,6 +20,7 @@ export async function insertEvent({ db, dialect }: StoreContext, event: NewEvent
     starts_at: event.startsAt,
     ends_at: event.endsAt,
     closed_at: null,
+    ...queueColumns(event.queue ?? null),
   });
   if (!row) throw new AppError('EVENT_EXISTS', `an event with id "${event.id}" exists already`);
   return eventOfRow(row);
