@@ -1,3 +1,4 @@
+import type { AdminEvent } from './api.ts';
 import { formatCount, formatRate } from './figures.ts';
 
 /** The queue's figures, counted over every shard and API process. */
@@ -14,15 +15,8 @@ export interface QueueFigures {
   refusals: Record<string, number>;
 }
 
-/** An event's `queue` as the admin views carry it (issue 13): its settings, the seed once revealed, its figures. */
-export interface AdminQueue {
-  prequeueAt: string;
-  admitPerSecond: number;
-  maxActive: number | null;
-  tokenTtlSeconds: number;
-  seed?: string;
-  figures?: QueueFigures;
-}
+/** An event's `queue` as the admin views carry it: its settings, the seed once revealed, and its figures. */
+export type AdminQueue = NonNullable<AdminEvent['queue']> & { figures?: QueueFigures };
 
 /**
  * The queue an admin event view carries, or a live frame once the server adds it there; undefined when
@@ -45,10 +39,11 @@ export function renderQueuePanel(panel: HTMLElement, queue: AdminQueue | null | 
   const hold = queue.maxActive === null ? 'no hold' : `holds at ${formatCount(queue.maxActive)} unused turns`;
   set(
     'settings',
-    `Joining opens ${new Date(queue.prequeueAt).toLocaleString()} · ${formatCount(queue.admitPerSecond)}/s · ` +
+    `Joining opens ${queue.prequeueAt ? new Date(queue.prequeueAt).toLocaleString() : '—'} · ` +
+      `${formatCount(queue.admitPerSecond)}/s · ` +
       `${hold} · a turn lasts ${formatCount(queue.tokenTtlSeconds)} s`,
   );
-  set('seed', queue.seed === undefined ? 'revealed at the opening' : queue.seed);
+  set('seed', queue.seed ?? 'revealed at the opening');
 
   const figures = queue.figures;
   const admitted = figures ? Math.floor(figures.window) : null;

@@ -3,8 +3,8 @@ import type { publicEventView } from '@server/api/event-views.ts';
 import type { AltchaChallenge } from './proof-of-work.ts';
 import type { ServerClock } from './server-clock.ts';
 
-/** An event as GET /events/:id answers it; `queue.prequeueAt` is when joining opens, when the server tells. */
-export type PublicEvent = ReturnType<typeof publicEventView> & { queue?: { prequeueAt?: string } | null };
+/** An event as GET /events/:id answers it; `queue.prequeueAt` is when joining opens. */
+export type PublicEvent = ReturnType<typeof publicEventView>;
 
 export type QueueState = 'prequeue' | 'waiting' | 'your_turn' | 'expired' | 'sold_out' | 'ended';
 

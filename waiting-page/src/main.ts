@@ -125,6 +125,10 @@ function showRefusal(answer: Extract<Answer<unknown>, { ok: false }>): void {
       return showTrouble(texts.notStarted);
     case 'unauthenticated':
       return show('signed_out', endings.signed_out);
+    case 'forbidden':
+      // A join refused (a proof of work that failed): the shopper may try again.
+      showNotJoined();
+      return showTrouble(answer.message);
     case 'event_not_found':
       return show('not_found', endings.not_found);
     case 'sold_out':
@@ -157,11 +161,13 @@ async function joinQueue(): Promise<void> {
   ui.join.disabled = true;
   try {
     let answer = await api.join();
-    // The server may ask for a proof of work first (ALTCHA, when the operator turned it on).
-    if (!answer.ok && answer.error.startsWith('challenge')) {
+    // A join refused as forbidden may need a proof of work (ALTCHA, when the operator turned it on): the
+    // challenge route says, with a challenge to solve, or 404 when there is none and the refusal stands.
+    if (!answer.ok && answer.status === 403) {
+      const refusal = answer;
       show('checking', texts.checking);
       const challenge = await api.readChallenge();
-      answer = challenge.ok ? await api.join(await solveChallenge(challenge.body)) : challenge;
+      answer = challenge.ok ? await api.join(await solveChallenge(challenge.body)) : refusal;
     }
     isBusy = false;
     if (answer.ok) showPlace(answer.body);
