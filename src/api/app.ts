@@ -4,6 +4,7 @@ import type { Gate } from '../gate/gate.ts';
 import type { VerdictCache } from '../gate/verdict-cache.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Auth } from './auth.ts';
+import type { AdmissionTokens } from './admission-tokens.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { type AdminAddress, listenForAdmins } from './admin-listener.ts';
 import { createOutcomeRecorder } from './claim-outcomes.ts';
@@ -24,6 +25,7 @@ import { registerFailedClaimRoutes } from './routes/failed-claims.ts';
 import { registerFigureHistory } from './figure-history.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerJwksRoute } from './routes/jwks.ts';
 import { registerWaitingPageRoutes } from './routes/waiting-page.ts';
 
 export interface AppDeps {
@@ -31,6 +33,8 @@ export interface AppDeps {
   gate: Gate;
   verdicts: VerdictCache;
   auth: Auth;
+  /** Signs and checks queued events' admission tokens; built once from ADMISSION_KEYS by the role. */
+  admissionTokens: AdmissionTokens;
   metrics: Metrics;
   rateLimiter?: RateLimiter | undefined;
   logger?: FastifyBaseLogger;
@@ -77,6 +81,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerDocs(app);
   app.register(async (routes) => {
     registerHealthRoutes(routes, deps);
+    registerJwksRoute(routes, deps);
     registerClaimRoutes(routes, { ...deps, catalog, outcomes });
     registerAdminRoutes(routes, { ...deps, catalog });
     registerDashboardRoutes(routes, { ...deps, catalog, live });

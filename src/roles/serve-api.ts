@@ -3,6 +3,7 @@ import { buildApp, type ClusterReaders } from '../api/app.ts';
 import type { ClaimTally } from '../api/claim-tally.ts';
 import { createRateLimiter } from '../api/rate-limiter.ts';
 import { createAuth } from '../api/auth.ts';
+import { createAdmissionTokens } from '../api/admission-tokens.ts';
 import { workerGroupId } from '../kafka/kafka-options.ts';
 import { createKafkaLag } from '../kafka/lag.ts';
 import type { Config } from '../config.ts';
@@ -30,6 +31,12 @@ export function warnAboutSignIn(config: Config, log: Logger): void {
   if (config.AUTH_MODE === 'jwt' && !config.JWT_SECRET && !config.JWT_JWKS_URL) {
     log.warn('AUTH_MODE=jwt without JWT_SECRET or JWT_JWKS_URL: every claim answers 401');
   }
+  if (!config.ADMISSION_KEYS) {
+    log.warn(
+      'ADMISSION_KEYS is not set: events with a queue answer 503 to their admission tokens ' +
+        '(`firstcome keys generate` prints a value; every API process needs the same keys)',
+    );
+  }
 }
 
 /**
@@ -53,6 +60,7 @@ export async function startApi(
     gate,
     verdicts,
     auth: createAuth(authOptionsOf(config)),
+    admissionTokens: createAdmissionTokens(config.ADMISSION_KEYS ?? []),
     metrics,
     rateLimiter: config.RATE_LIMIT_PER_SEC === undefined ? undefined : createRateLimiter(config.RATE_LIMIT_PER_SEC),
     logger: log,
