@@ -194,4 +194,23 @@ describe('loadConfig', () => {
       ]);
     });
   });
+
+  it('has no queue rate limit or proof of work unless set, and names a bad value', () => {
+    expect(loadConfig({})).toMatchObject({ QUEUE_POW_COST: 0 });
+    expect(loadConfig({}).QUEUE_RATE_LIMIT_USER_PER_SEC).toBeUndefined();
+    expect(loadConfig({}).QUEUE_RATE_LIMIT_IP_PER_SEC).toBeUndefined();
+    expect(loadConfig({ QUEUE_RATE_LIMIT_USER_PER_SEC: '5', QUEUE_POW_COST: '50000' })).toMatchObject({
+      QUEUE_RATE_LIMIT_USER_PER_SEC: 5,
+      QUEUE_POW_COST: 50_000,
+    });
+    expect(problemsOf({ QUEUE_RATE_LIMIT_IP_PER_SEC: '0' })).toEqual([
+      'QUEUE_RATE_LIMIT_IP_PER_SEC: must be a whole number above 0',
+    ]);
+    for (const value of ['-1', '1.5', '100000001']) {
+      expect(problemsOf({ QUEUE_POW_COST: value })).toEqual([
+        'QUEUE_POW_COST: must be a whole number from 0 (off) to 100000000',
+      ]);
+    }
+    expect(problemsOf({ ALTCHA_HMAC_KEY: 'short' })).toEqual(['ALTCHA_HMAC_KEY: must be at least 32 characters']);
+  });
 });

@@ -88,6 +88,8 @@ export const defaultAdminHost = '127.0.0.1';
 export const maxApiWorkers = 256;
 const apiWorkersRange = `a whole number from 1 to ${maxApiWorkers}`;
 
+const powCostRange = 'a whole number from 0 (off) to 100000000';
+
 const Env = z
   .object({
     PORT: port.default(3000),
@@ -166,6 +168,17 @@ const Env = z
       .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII characters (it travels in a header)')
       .optional(),
     RATE_LIMIT_PER_SEC: positiveInt.optional(),
+    // Requests per second on each of join, poll and claim, per user and per client address (behind
+    // TRUSTED_PROXIES, the address they forwarded), counted in Redis for every API process; unset, none.
+    QUEUE_RATE_LIMIT_USER_PER_SEC: positiveInt.max(1_000_000).optional(),
+    QUEUE_RATE_LIMIT_IP_PER_SEC: positiveInt.max(1_000_000).optional(),
+    // ALTCHA proof of work on joining a queue: its maxnumber (a client tries half as many SHA-256 hashes
+    // on average); 0 or unset, none. ALTCHA_HMAC_KEY signs the challenges (`firstcome start` makes one in dev).
+    QUEUE_POW_COST: wholeNumber(powCostRange)
+      .min(0, { error: `must be ${powCostRange}` })
+      .max(100_000_000, { error: `must be ${powCostRange}` })
+      .default(0),
+    ALTCHA_HMAC_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
     // API processes of `firstcome serve` on one port; unset, one per CPU. `start` runs one process.
     API_WORKERS: wholeNumber(apiWorkersRange)
       .min(1, { error: `must be ${apiWorkersRange}` })

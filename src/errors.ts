@@ -26,6 +26,8 @@ export type ErrorCode =
 export interface AppErrorOptions {
   retryable?: boolean;
   cause?: unknown;
+  /** When the client may try again (Retry-After), where the thrower knows better than its status's default. */
+  retryAfterSeconds?: number;
 }
 
 /** A failure worth a typed code; api/http-errors.ts is the one place that maps codes to HTTP. */
@@ -33,11 +35,13 @@ export class AppError extends Error {
   override readonly name = 'AppError';
   readonly code: ErrorCode;
   readonly retryable: boolean;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.code = code;
     this.retryable = options.retryable ?? false;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

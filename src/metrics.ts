@@ -34,6 +34,13 @@ function createScrapedGauge<L extends string>({
   return Object.assign(gauge, { readWith: (read: typeof reader) => void (reader = read) });
 }
 
+/**
+ * Why a queue request (join, poll, claim of a queued event) was refused before it did anything: the
+ * labels of firstcome_queue_refusals_total, one list for every part that refuses.
+ */
+export const queueRefusalReasons = ['rate_limited_user', 'rate_limited_ip', 'challenge_failed'] as const;
+export type QueueRefusalReason = (typeof queueRefusalReasons)[number];
+
 export interface MetricsSources {
   /** The process's database pool (the store): its connections by state, read at each scrape. */
   pool?: { readPoolUsage(): { busy: number; idle: number; waiting: number } | undefined };
@@ -124,6 +131,15 @@ export function createMetrics({ pool }: MetricsSources = {}) {
       labelNames: ['event'] as const,
       registers,
     }),
+    queueRefusals: everyLabelAtZero(
+      new Counter({
+        name: 'firstcome_queue_refusals_total',
+        help: `Queue requests refused before they did anything, by reason (${queueRefusalReasons.join(', ')})`,
+        labelNames: ['reason'] as const,
+        registers,
+      }),
+      queueRefusalReasons,
+    ),
     dashboardStreams: new Gauge({
       name: 'firstcome_dashboard_streams',
       help: 'Dashboard live streams open on this API process',
@@ -179,6 +195,12 @@ export function createMetrics({ pool }: MetricsSources = {}) {
  */
 function deadAtZero(counter: Counter<'outcome'>) {
   counter.labels('dead').inc(0);
+  return counter;
+}
+
+/** Every reason's series exists from the start at 0, for the same reason as deadAtZero's. */
+function everyLabelAtZero<L extends string>(counter: Counter<L>, values: readonly string[]) {
+  for (const value of values) counter.labels(value).inc(0);
   return counter;
 }
 

@@ -6,6 +6,8 @@ import type { Metrics } from '../metrics.ts';
 import type { Auth } from './auth.ts';
 import type { AdmissionTokens } from './admission-tokens.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import type { AbuseGuard } from './abuse-guard.ts';
+import type { ProofOfWork } from './proof-of-work.ts';
 import { type AdminAddress, listenForAdmins } from './admin-listener.ts';
 import { createOutcomeRecorder } from './claim-outcomes.ts';
 import { type AnsweredReading, type ClaimTally, createClaimTally } from './claim-tally.ts';
@@ -26,6 +28,7 @@ import { registerFigureHistory } from './figure-history.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerJwksRoute } from './routes/jwks.ts';
+import { registerQueueChallengeRoute } from './routes/queue-challenge.ts';
 import { registerWaitingPageRoutes } from './routes/waiting-page.ts';
 
 export interface AppDeps {
@@ -37,6 +40,10 @@ export interface AppDeps {
   admissionTokens: AdmissionTokens;
   metrics: Metrics;
   rateLimiter?: RateLimiter | undefined;
+  /** Per-user and per-address limits on the queue's routes and claims (QUEUE_RATE_LIMIT_*); unset, none. */
+  abuseGuard?: AbuseGuard | undefined;
+  /** The proof of work joining a queue asks for (QUEUE_POW_COST); unset, none. */
+  proofOfWork?: ProofOfWork | undefined;
   logger?: FastifyBaseLogger;
   /** The workers' Kafka consumer lag for the dashboard; without it the dashboard shows "n/a". */
   kafkaLag?: KafkaLag;
@@ -83,6 +90,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerHealthRoutes(routes, deps);
     registerJwksRoute(routes, deps);
     registerClaimRoutes(routes, { ...deps, catalog, outcomes });
+    registerQueueChallengeRoute(routes, deps);
     registerAdminRoutes(routes, { ...deps, catalog });
     registerDashboardRoutes(routes, { ...deps, catalog, live });
     registerFigureHistory(routes, { ...deps, catalog, figures });

@@ -39,7 +39,8 @@ export function parseTrustedProxies(entries: readonly string[]): BlockList {
 // A dual-stack socket reports an IPv4 peer as ::ffff:a.b.c.d; a rule written for a.b.c.d must match it.
 const ipv4Mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
 
-const isListed = (list: BlockList, address: string | undefined): boolean => {
+/** Whether the address is in the list, an IPv4-mapped IPv6 address matching its IPv4 entries. */
+export const isListed = (list: BlockList, address: string | undefined): boolean => {
   if (!address || !isIP(address)) return false;
   if (list.check(address, familyOf(address))) return true;
   const mapped = ipv4Mapped.exec(address)?.[1];

@@ -27,6 +27,7 @@ const contractRoutes = [
   'GET /events/{id}',
   'POST /events/{id}/claims',
   'GET /events/{id}/claims/me',
+  'GET /events/{id}/queue/challenge',
   'POST /admin/events',
   'PATCH /admin/events/{id}',
   'GET /admin/events',
@@ -125,6 +126,7 @@ describe('OpenAPI at /docs', () => {
       200,
     );
     expectDocumented('GET /events/{id}/claims/me', await call('GET', `/events/${id}/claims/me`), 401);
+    expectDocumented('GET /events/{id}/queue/challenge', await call('GET', `/events/${id}/queue/challenge`), 404);
 
     expectDocumented('GET /admin/events', await call('GET', '/admin/events', admin), 200);
     expectDocumented('GET /admin/events', await call('GET', '/admin/events'), 401);

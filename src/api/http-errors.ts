@@ -22,9 +22,10 @@ const httpOf: Partial<Record<ErrorCode, { status: number; error: string }>> = {
 };
 
 /**
- * When a client may try again, in seconds, by status: a dependency that was down usually answers within
- * a second (Redis reconnects, a repair's pause is short), and the rate limiter counts per one-second
- * window (rate-limiter.ts). A retried claim with the same Idempotency-Key takes no second coupon.
+ * When a client may try again, in seconds, by status, unless the error says (the shared rate buckets know
+ * when theirs refill: abuse-guard.ts): a dependency that was down usually answers within a second (Redis
+ * reconnects, a repair's pause is short), and RATE_LIMIT_PER_SEC counts per one-second window
+ * (rate-limiter.ts). A retried claim with the same Idempotency-Key takes no second coupon.
  */
 const retryAfterSecondsOf: Partial<Record<number, number>> = { 429: 1, 503: 1 };
 
@@ -93,7 +94,8 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   const known = knownAnswerOf(error);
   if (known) {
     if (known.status >= 500) request.log.warn({ err: error }, 'dependency unavailable');
-    const retryAfterSeconds = retryAfterSecondsOf[known.status];
+    const retryAfterSeconds =
+      (isAppError(error) ? error.retryAfterSeconds : undefined) ?? retryAfterSecondsOf[known.status];
     if (retryAfterSeconds !== undefined) void reply.header('retry-after', String(retryAfterSeconds));
     return reply.code(known.status).send(known.body);
   }

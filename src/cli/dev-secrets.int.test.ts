@@ -66,4 +66,18 @@ describe('withDevSecrets', () => {
       message: expect.stringContaining(`${file}: ADMISSION_KEYS key 1 has no kid`),
     });
   });
+
+  it('makes an ALTCHA_HMAC_KEY only where a proof of work is asked for', async () => {
+    const quiet = {
+      ADMIN_TOKEN: 'the-operators-own-token',
+      AUTH_MODE: 'trusted-header',
+      ADMISSION_KEYS: JSON.stringify([generateAdmissionKey()]),
+    };
+    expect((await withDevSecrets(loadConfig(quiet), file)).devSecrets).toEqual([]);
+    const first = await withDevSecrets(loadConfig({ ...quiet, QUEUE_POW_COST: '10000' }), file);
+    expect(first.devSecrets).toEqual(['ALTCHA_HMAC_KEY']);
+    expect(first.config.ALTCHA_HMAC_KEY).toMatch(/^[\w-]{43}$/);
+    const restarted = await withDevSecrets(loadConfig({ ...quiet, QUEUE_POW_COST: '10000' }), file);
+    expect(restarted.config.ALTCHA_HMAC_KEY).toBe(first.config.ALTCHA_HMAC_KEY);
+  });
 });

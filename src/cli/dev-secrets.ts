@@ -16,6 +16,7 @@ const makers: Record<DevSecretName, () => string> = {
   ADMIN_TOKEN: () => makeSecret(18),
   JWT_SECRET: () => makeSecret(32),
   ADMISSION_KEYS: () => JSON.stringify([generateAdmissionKey()]),
+  ALTCHA_HMAC_KEY: () => makeSecret(32),
 };
 
 /** The secrets this configuration lacks. */
@@ -23,6 +24,7 @@ const missingSecrets = (config: Config): DevSecretName[] => [
   ...(config.ADMIN_TOKEN ? [] : ['ADMIN_TOKEN' as const]),
   ...(config.AUTH_MODE === 'jwt' && !config.JWT_SECRET && !config.JWT_JWKS_URL ? ['JWT_SECRET' as const] : []),
   ...(config.ADMISSION_KEYS ? [] : ['ADMISSION_KEYS' as const]),
+  ...(config.QUEUE_POW_COST > 0 && !config.ALTCHA_HMAC_KEY ? ['ALTCHA_HMAC_KEY' as const] : []),
 ];
 
 /** A kept secret as the configuration holds it: ADMISSION_KEYS is parsed (and checked) like the variable. */

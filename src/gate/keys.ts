@@ -25,6 +25,15 @@ export const stagingKeys = (tag: string, workId: string) => ({
   free: `fc:{${tag}}:staged:${workId}:free`,
 });
 
+/**
+ * The prefix of a rate bucket's keys (rate-buckets.ts): rate-limiter-flexible appends ":<key>". One key
+ * per bucket and client, not hash-tagged: each is a single-key script call, on whichever node holds it.
+ */
+export const rateBucketKeyPrefix = (name: string) => `fc:rate:${name}`;
+
+/** A proof-of-work solution already used (used-solutions.ts), by its challenge, until the challenge expires. */
+export const usedSolutionKey = (challenge: string) => `fc:pow-used:${challenge}`;
+
 /** A lease one process of a deployment holds (e.g. the drift watch's): see lease.ts. */
 export const leaseKey = (name: string) => `fc:lease:${name}`;
 

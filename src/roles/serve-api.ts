@@ -11,6 +11,7 @@ import { createVerdictCache } from '../gate/verdict-cache.ts';
 import type { Logger } from 'pino';
 import type { Runtime } from './runtime.ts';
 import { kafkaTargetOf } from './kafka-role.ts';
+import { abuseControlsOf } from './abuse-controls.ts';
 
 export const authOptionsOf = (config: Config) => ({
   mode: config.AUTH_MODE,
@@ -63,6 +64,7 @@ export async function startApi(
     admissionTokens: createAdmissionTokens(config.ADMISSION_KEYS ?? []),
     metrics,
     rateLimiter: config.RATE_LIMIT_PER_SEC === undefined ? undefined : createRateLimiter(config.RATE_LIMIT_PER_SEC),
+    ...abuseControlsOf(config, gate, metrics, log),
     logger: log,
     kafkaLag,
     tally,

@@ -12,7 +12,7 @@ import { startWorker } from './worker.ts';
 const demoEventId = 'demo';
 
 /** Secrets `firstcome start` can do without in dev: the CLI makes and keeps them (src/cli/dev-secrets.ts). */
-export type DevSecretName = 'ADMIN_TOKEN' | 'JWT_SECRET' | 'ADMISSION_KEYS';
+export type DevSecretName = 'ADMIN_TOKEN' | 'JWT_SECRET' | 'ADMISSION_KEYS' | 'ALTCHA_HMAC_KEY';
 
 /**
  * A single machine's whole service. `devSecrets` names the secrets the CLI filled in because the

@@ -9,6 +9,7 @@ import type { Metrics } from '../../metrics.ts';
 import type { Auth } from '../auth.ts';
 import { claimOutcomeOfError, type OutcomeRecorder, outcomeOfRejection } from '../claim-outcomes.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
+import type { AbuseGuard } from '../abuse-guard.ts';
 import type { EventCatalog } from '../event-catalog.ts';
 import { publicEventView } from '../event-views.ts';
 import { sendRejection } from '../http-errors.ts';
@@ -24,6 +25,8 @@ export interface ClaimRouteDeps {
   outcomes: OutcomeRecorder;
   /** Set only where an operator configured RATE_LIMIT_PER_SEC. */
   rateLimiter?: RateLimiter | undefined;
+  /** Set only where an operator configured QUEUE_RATE_LIMIT_USER_PER_SEC or QUEUE_RATE_LIMIT_IP_PER_SEC. */
+  abuseGuard?: AbuseGuard | undefined;
 }
 
 const isDebugOn = (level: string) => level === 'debug' || level === 'trace';
@@ -54,7 +57,7 @@ interface ClaimView {
 }
 
 export function registerClaimRoutes(app: FastifyInstance, deps: ClaimRouteDeps): void {
-  const { store, gate, catalog, verdicts, auth, metrics, outcomes, rateLimiter } = deps;
+  const { store, gate, catalog, verdicts, auth, metrics, outcomes, rateLimiter, abuseGuard } = deps;
   const fastPathBy = { SOLD_OUT: metrics.fastPathHits.labels('SOLD_OUT'), ENDED: metrics.fastPathHits.labels('ENDED') };
 
   async function admit(claim: Parameters<Gate['admitClaim']>[0]): Promise<Admission> {
@@ -95,6 +98,8 @@ export function registerClaimRoutes(app: FastifyInstance, deps: ClaimRouteDeps):
     if (rateLimiter && !rateLimiter.allow(userId)) {
       throw new AppError('RATE_LIMITED', 'Too many claims from this user; try again in a second.');
     }
+    // Only where configured: an await costs the hot path a turn of the microtask queue.
+    if (abuseGuard) await abuseGuard.check(request, userId, 'claim');
     const eventId = request.params.id;
     // A keyed claim may be the retry of one admitted before the sell-out or the end: only the gate knows.
     const remembered = idempotencyKey === undefined ? verdicts.get(eventId) : undefined;

@@ -227,6 +227,28 @@ export const documentedRoutes: Record<string, Documented> = {
       503: unavailable,
     },
   },
+  'GET /events/{id}/queue/challenge': {
+    summary: 'An ALTCHA proof-of-work challenge for joining the queue',
+    description:
+      "Where the operator asks for a proof of work (QUEUE_POW_COST), joining an event's queue needs the " +
+      'solution of one of these in the `X-Altcha` header (base64 JSON, as the ALTCHA widget sends it). ' +
+      'A challenge is for this event only, expires after 5 minutes, and its solution is good for one join.',
+    tags: ['claims'],
+    response: {
+      200: {
+        type: 'object',
+        required: ['algorithm', 'challenge', 'maxnumber', 'salt', 'signature'],
+        properties: {
+          algorithm: { const: 'SHA-256' },
+          challenge: { type: 'string' },
+          maxnumber: { type: 'integer', minimum: 1, description: 'The cost: the secret number is at most this.' },
+          salt: { type: 'string' },
+          signature: { type: 'string' },
+        },
+      },
+      404: error('This service asks for no proof of work.', ['not_found', 'event_not_found']),
+    },
+  },
   'GET /events/{id}/claims/me': {
     summary: "The caller's claims in this event",
     tags: ['claims'],
