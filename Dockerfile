@@ -15,6 +15,7 @@ COPY package.json package-lock.json ./
 # older machines) is not needed here, since the base image has Node 24: its install script is skipped.
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY dashboard ./dashboard
+COPY waiting-page ./waiting-page
 RUN npm run build:dashboard
 
 FROM ${BASE_IMAGE}
@@ -32,6 +33,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
 COPY src ./src
 COPY --from=build /app/dashboard/dist ./dashboard/dist
+COPY --from=build /app/waiting-page/dist ./waiting-page/dist
 # The files stay root's: the process can read its code but not change it.
 USER node
 EXPOSE 3000

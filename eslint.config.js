@@ -74,7 +74,7 @@ const core = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'dashboard/dist/', 'docs/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', 'dashboard/dist/', 'waiting-page/dist/', 'docs/', 'coverage/'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

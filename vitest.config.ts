@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'test/*.test.ts'],
+          include: ['src/**/*.test.ts', 'test/*.test.ts', 'waiting-page/src/*.test.ts'],
           exclude: ['src/**/*.int.test.ts', 'test/*.e2e.test.ts'],
         },
       },

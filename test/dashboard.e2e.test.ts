@@ -101,6 +101,8 @@ describe('the dashboard in a real browser', () => {
     await waitForText(page, '[data-figure="remaining"]', '100');
     expect(await figure(page, 'stock').textContent()).toBe('100');
     await waitForText(page, '#event-state', 'open');
+    // First come, first served: no queue, no queue panel.
+    expect(await page.locator('#queue-panel').isHidden()).toBe(true);
     const chartBefore = await page.locator('#chart canvas').screenshot();
 
     // Claims arrive in waves, each watched on the page for two more seconds, so the chart climbs in steps.
@@ -245,6 +247,34 @@ describe('the dashboard in a real browser', () => {
       Number((await page.locator('#chart').getAttribute('data-first-at-ms')) || 0),
     );
     expect(firstPointAtMs).toBeLessThan(reloadedAtMs);
+    await page.close();
+  });
+
+  it("shows a queued event's queue settings in the queue panel, the seed kept secret until the opening", async () => {
+    p.processes.dumpOnFailure();
+    const eventId = randomId('queued');
+    const startsAtMs = Date.now() + 3_600_000;
+    const created = await fetch(`${baseUrl}/admin/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: eventId,
+        name: 'Queued drop',
+        stock: 50,
+        startsAt: new Date(startsAtMs).toISOString(),
+        queue: { prequeueAt: new Date(startsAtMs - 600_000).toISOString(), admitPerSecond: 25, maxActive: 100 },
+      }),
+    });
+    expect(created.status).toBe(201);
+    const page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
+    await page.goto(`${baseUrl}/dashboard#event=${eventId}`);
+    await page.locator('#token').fill(adminToken);
+    await page.locator('#sign-in-form button').click();
+    await waitForText(page, '#event-id', eventId);
+    await page.locator('#queue-panel').waitFor({ state: 'visible' });
+    await waitForText(page, '[data-queue="settings"]', /· 25\/s · holds at 100 unused turns · a turn lasts 300 s$/);
+    await waitForText(page, '[data-queue="seed"]', 'revealed at the opening');
+    expect(await page.locator('[data-queue="paceSetting"]').textContent()).toBe('setting 25/s');
     await page.close();
   });
 });

@@ -1,6 +1,7 @@
 import { type AdminEvent, type Api, ApiError, createApi, type FailedClaim } from './api.ts';
 import { type Chart, type ChartPoint, createChart } from './chart.ts';
 import { formatCount, type LiveFrame, renderFrame, stateLabels } from './figures.ts';
+import { queueOf, renderQueuePanel } from './queue-panel.ts';
 import { readEventStream } from './sse.ts';
 import './style.css';
 
@@ -39,6 +40,7 @@ const ui = {
   failedNote: byId('failed-note'),
   failedTable: byId('failed-table'),
   failedRows: byId('failed-rows'),
+  queuePanel: byId('queue-panel'),
 };
 
 let api: Api | undefined;
@@ -52,6 +54,8 @@ let watching:
       startsAtMs?: number | undefined;
       /** Failed claims (retrying + dead) the panel last showed. */
       failedShown?: number;
+      /** The live frames carry the queue: the event list's slower copy no longer shows. */
+      hasLiveQueue?: boolean;
     }
   | undefined;
 let listTimer: number | undefined;
@@ -124,6 +128,8 @@ async function refreshList(): Promise<void> {
   try {
     events = await api.listEvents();
     renderList();
+    const listed = watching && events.find((e) => e.id === watching?.eventId);
+    if (listed && !watching?.hasLiveQueue) renderQueuePanel(ui.queuePanel, queueOf(listed));
   } catch (error) {
     handleApiError(error, ui.createError);
   }
@@ -177,6 +183,7 @@ function select(eventId: string | undefined): void {
   if (known) chart.setStock(known.stock);
   watching = { eventId, abort: new AbortController(), chart, startsAtMs: startOf(known?.startsAt) };
   tickCountdown();
+  renderQueuePanel(ui.queuePanel, queueOf(known));
   renderFailedClaims([]);
   void refreshFailedClaims();
   void watch(watching);
@@ -249,6 +256,11 @@ function showFrame(frame: LiveFrame, chart: Chart): void {
   chart.add([{ atMs: frame.atMs, admitted: frame.admitted, issued: frame.issued }]);
   updateListEntry(frame);
   if (watching) {
+    const live = queueOf(frame);
+    if (live !== undefined) {
+      watching.hasLiveQueue = true;
+      renderQueuePanel(ui.queuePanel, live);
+    }
     watching.startsAtMs = startOf(frame.event.startsAt);
     tickCountdown();
     const failed = frame.failures ? frame.failures.retrying + frame.failures.dead : undefined;

@@ -105,11 +105,13 @@ ensure_redis_cluster() {
   scripts/local-redis-cluster start >&2
 }
 
-# Builds the dashboard (dashboard/ → dashboard/dist, served at /dashboard) when it is missing or older
-# than its sources or the installed packages.
+# Builds the dashboard (dashboard/ → dashboard/dist, served at /dashboard) and the waiting page
+# (waiting-page/ → waiting-page/dist, served at /wait/:eventId) when either is missing or older than its
+# sources or the installed packages. One build makes both, the dashboard first: its index.html is the older.
 ensure_dashboard() {
   local built=dashboard/dist/index.html
-  if [[ ! -f $built || -n $(find dashboard package-lock.json -path dashboard/dist -prune -o -newer "$built" -type f -print -quit) ]]; then
+  if [[ ! -f $built || ! -f waiting-page/dist/index.html ||
+    -n $(find dashboard waiting-page package-lock.json \( -path dashboard/dist -o -path waiting-page/dist \) -prune -o -newer "$built" -type f -print -quit) ]]; then
     say "building the dashboard…"
     npm run --silent build:dashboard >&2
   fi

@@ -1,4 +1,7 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, freePort } from '../../test/fixtures/basics.ts';
@@ -22,6 +25,9 @@ const adminRoutes = (eventId: string) => [
 const publicRoutes = (eventId: string) => [
   { method: 'GET', path: `/events/${eventId}` },
   { method: 'GET', path: `/events/${eventId}/claims/me`, headers: { 'x-user-id': 'alice' } },
+  // The shoppers' waiting page is theirs, not the operators'.
+  { method: 'GET', path: `/wait/${eventId}` },
+  { method: 'GET', path: '/wait/assets/page.js' },
 ];
 
 const healthRoutes = [
@@ -34,10 +40,15 @@ describe('the API on two listeners (ADMIN_PORT)', () => {
   const r = useRedis();
   let id = '';
   const apps: FastifyInstance[] = [];
+  // A built waiting page stand-in: the routes, not the build, are under test here.
+  const waitingPageDir = mkdtempSync(join(tmpdir(), 'firstcome-waiting-page-'));
+  mkdirSync(join(waitingPageDir, 'assets'));
+  writeFileSync(join(waitingPageDir, 'index.html'), '<!doctype html><title>wait</title>');
+  writeFileSync(join(waitingPageDir, 'assets/page.js'), 'export {};');
 
   /** The app listening as `serve` makes it listen: the public port, and the admin one when given. */
   async function listen(adminAddress?: AdminAddress) {
-    const app = buildTestApp(t.store, r.gate, { adminAddress });
+    const app = buildTestApp(t.store, r.gate, { adminAddress, waitingPageDir });
     apps.push(app);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const publicUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -65,6 +76,7 @@ describe('the API on two listeners (ADMIN_PORT)', () => {
   });
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.close()));
+    rmSync(waitingPageDir, { recursive: true, force: true });
   });
 
   it('answers the admin routes, dashboard, docs and metrics only on the admin port; claims only on the public one', async () => {

@@ -30,6 +30,7 @@ import { registerHealthRoutes } from './routes/health.ts';
 import { registerJwksRoute } from './routes/jwks.ts';
 import { registerQueueChallengeRoute } from './routes/queue-challenge.ts';
 import { registerQueueRoutes } from './routes/queue.ts';
+import { registerWaitingPageRoutes } from './routes/waiting-page.ts';
 
 export interface AppDeps {
   store: Store;
@@ -49,6 +50,8 @@ export interface AppDeps {
   kafkaLag?: KafkaLag;
   /** Where the built dashboard is; see routes/dashboard.ts. */
   dashboardDir?: string;
+  /** Where the built waiting page is; see routes/waiting-page.ts. */
+  waitingPageDir?: string;
   /** This process's count of claim answers per event; the role passes one in when it must read it too. */
   tally?: ClaimTally;
   /** When this process is one of several API processes (`serve --workers N`): their figures together. */
@@ -94,6 +97,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerDashboardRoutes(routes, { ...deps, catalog, live });
     registerFigureHistory(routes, { ...deps, catalog, figures });
     registerFailedClaimRoutes(routes, { ...deps, catalog });
+    registerWaitingPageRoutes(routes, deps);
   });
   return app;
 }
