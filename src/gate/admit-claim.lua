@@ -11,13 +11,17 @@
   KEYS[5] keyed claims (hash: "<idempotency key> <userId>" -> "claimId:slot:seq" of the claim that key admitted)
   KEYS[6] lease (the shard's tickets, see ticket-ranges.lua; unused by a one-shard event, which takes its
     tickets straight from the pool: every shard of a sharded event leases, shard 0 too, so none is favoured)
+  KEYS[7] jtis (hash: admission token id -> claims admitted with it; used only with ARGV[9])
   ARGV[1] userId  ARGV[2] claimId  ARGV[3] idempotency key ('' for none; never holds a space)
   ARGV[4] how long keys outlive the event's end (ms)  ARGV[5] how long keys live in an event without an end (ms)
   ARGV[6] the epoch of a grant from the pool ('' for none)  ARGV[7] ARGV[8] the grant's first and last ticket:
     appended to the lease only when this claim is admitted, so a caller gives back a grant it got any
     other answer for
+  ARGV[9] the id (jti) of the admission token the claim came with, for an event with a queue ('' for none)
+  ARGV[10] how many claims that token is good for
   Returns {'ADMITTED', seq, slot} | {'REPLAYED', seq, slot, claimId} (the key admitted claimId before)
   | {'SOLD_OUT', generation} | {'ENDED', generation} | {'LIMIT_REACHED'} | {'NOT_STARTED'} | {'NO_EVENT'}
+  | {'TOKEN_USED'} (the admission token was used for all its claims already)
   | {'PAUSED'} (a repair is under way: nothing decided, ask again soon)
   | {'NEED_TICKETS'} (a leasing shard's lease is empty: lease from the pool, then call again with the grant)
   | {'GRANT_REFUSED'} (the grant is older than the shard's last surrender: give it back, lease again) ]]
@@ -54,6 +58,10 @@ end
 
 local held = readHeldClaims(KEYS[2], ARGV[1])
 if #held >= tonumber(ev[3]) then return {'LIMIT_REACHED'} end
+local jti = ARGV[9]
+if jti ~= '' and tonumber(redis.call('HGET', KEYS[7], jti) or '0') >= tonumber(ARGV[10]) then
+  return {'TOKEN_USED'}
+end
 -- The lowest free slot, so a slot given back by a failed claim is used again.
 local used = {}
 for _, entry in ipairs(held) do
@@ -83,6 +91,15 @@ if keyed then
     redis.call('PEXPIREAT', KEYS[5], endsAtMs + tonumber(ARGV[4]))
   else
     redis.call('PEXPIRE', KEYS[5], ARGV[5])
+  end
+end
+-- A token's uses live as long as the keyed claims.
+if jti ~= '' then
+  redis.call('HINCRBY', KEYS[7], jti, 1)
+  if endsAtMs > 0 then
+    redis.call('PEXPIREAT', KEYS[7], endsAtMs + tonumber(ARGV[4]))
+  else
+    redis.call('PEXPIRE', KEYS[7], ARGV[5])
   end
 end
 return {'ADMITTED', seq, slot}

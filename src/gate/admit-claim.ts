@@ -11,16 +11,20 @@ export type Admission =
   | { kind: 'REPLAYED'; seq: number; slot: number; claimId: string }
   /** Final for everyone until the event's `generation` moves on: a process may remember it (verdict-cache.ts). */
   | { kind: 'SOLD_OUT' | 'ENDED'; generation: number }
-  | { kind: 'LIMIT_REACHED' | 'NOT_STARTED' | 'NO_EVENT' };
+  | { kind: 'LIMIT_REACHED' | 'NOT_STARTED' | 'NO_EVENT' }
+  /** The claim's admission token was used for as many claims as it is good for. */
+  | { kind: 'TOKEN_USED' };
 
 export interface ClaimRequest {
   eventId: EventId;
   userId: UserId;
   claimId: string;
   idempotencyKey?: string | undefined;
+  /** For an event with a queue: the admission token's id, good for `uses` claims (the gate counts them). */
+  admission?: { jti: string; uses: number } | undefined;
 }
 
-const plainRejections = new Set<string>(['LIMIT_REACHED', 'NOT_STARTED', 'NO_EVENT']);
+const plainRejections = new Set<string>(['LIMIT_REACHED', 'NOT_STARTED', 'NO_EVENT', 'TOKEN_USED']);
 
 export function parseAdmission(reply: unknown): Admission | undefined {
   if (!Array.isArray(reply)) return undefined;
@@ -31,7 +35,7 @@ export function parseAdmission(reply: unknown): Admission | undefined {
   }
   if ((kind === 'SOLD_OUT' || kind === 'ENDED') && typeof seq === 'number') return { kind, generation: seq };
   if (typeof kind === 'string' && plainRejections.has(kind) && reply.length === 1) {
-    return { kind: kind as 'LIMIT_REACHED' | 'NOT_STARTED' | 'NO_EVENT' };
+    return { kind: kind as 'LIMIT_REACHED' | 'NOT_STARTED' | 'NO_EVENT' | 'TOKEN_USED' };
   }
   return undefined;
 }
@@ -122,7 +126,7 @@ export function createClaimAdmission(
 
   return async function admitClaim(layout: EventLayout, claim: ClaimRequest): Promise<Admission> {
     const k = layout.shardKeys[layout.homeOf(claim.userId)]!;
-    const keys = [k.event, k.users, k.outbox, k.returned, k.keyedClaims, k.lease];
+    const keys = [k.event, k.users, k.outbox, k.returned, k.keyedClaims, k.lease, k.jtis];
     const args = [
       claim.userId,
       claim.claimId,
@@ -130,6 +134,7 @@ export function createClaimAdmission(
       keyedClaimTtl.afterEndMs,
       keyedClaimTtl.withoutEndMs,
     ];
+    const tokenArgs = claim.admission ? [claim.admission.jti, claim.admission.uses] : ['', ''];
     let grant: Grant | undefined;
     let endRefill: ((outcome?: Admission) => void) | undefined;
     const finishRefill = (outcome?: Admission) => {
@@ -140,7 +145,9 @@ export function createClaimAdmission(
       // Waiting for another claim's lease is no step of this one's: each wait ends another claim's step.
       for (let step = 0; step < maxSteps;) {
         const grantArgs = grant ? [grant.epoch, grant.lo, grant.hi] : ['', '', ''];
-        const reply = await callGate(what(claim.eventId), () => redis.admitClaim(keys, [...args, ...grantArgs]));
+        const reply = await callGate(what(claim.eventId), () =>
+          redis.admitClaim(keys, [...args, ...grantArgs, ...tokenArgs]),
+        );
         // The grant is in the lease now (or given back below): the claims waiting for it may look.
         if (grant) finishRefill();
         const kind = Array.isArray(reply) ? (reply as unknown[])[0] : undefined;

@@ -7,6 +7,7 @@ import { type EventLayout, layoutOf } from './event-layout.ts';
 import { type HeldClaim, parseHeldClaims } from './held-claims.ts';
 import { activeEventsKey, gateKeys } from './keys.ts';
 import { createLease } from './lease.ts';
+import { createQueueGate } from './queue.ts';
 import {
   defaultLoadOptions,
   type GateEvent,
@@ -37,6 +38,16 @@ export type { OutboxContents, OutboxFigures } from './outbox.ts';
 export type { RepairChanges, RepairedFigures, RepairOptions, RepairStep } from './repair-event.ts';
 
 export type { Admission, ClaimRequest, Rejection } from './admit-claim.ts';
+export type {
+  QueuedEvent,
+  QueueGate,
+  QueueJoin,
+  QueuePace,
+  QueuePlace,
+  QueueState,
+  WindowCheckpoint,
+} from './queue.ts';
+export { turnAtMsOf } from './queue.ts';
 export { keyedClaimTtl, parseAdmission } from './admit-claim.ts';
 export { maxShards } from './shards.ts';
 
@@ -356,6 +367,9 @@ export function createGate(redis: GateRedis, options: GateOptions = {}) {
 
     layoutFor,
     layoutOrFirst,
+
+    /** Events with a queue: joining, places, the window (see queue.ts). */
+    queue: createQueueGate(redis),
 
     async ping(): Promise<void> {
       await call('PING', () => redis.ping());

@@ -14,6 +14,20 @@ export const gateKeys = (tag: string) => ({
   keyedClaims: `fc:{${tag}}:keyed-claims`,
   /** Whose load of the shard this is (load-event.ts): one process loads an event, the others wait. */
   loading: `fc:{${tag}}:loading`,
+  /** An event with a queue (queue.ts): its joiners, userId -> score (join-queue.lua spells the scores). */
+  queue: `fc:{${tag}}:queue`,
+  /** The queue's seed, prequeueAtMs, startsAtMs and, once opened, openedAtMs: copied on every shard. */
+  queueMeta: `fc:{${tag}}:queue-meta`,
+  /** userId -> the user's fixed position in the queue, once computed (1-based). */
+  places: `fc:{${tag}}:queue-places`,
+  /** userId -> when the user was first handed an admission token: its length counts the tokens issued. */
+  tokens: `fc:{${tag}}:queue-tokens`,
+  /** Shard 0 only: window, advancedAtMs, openedAtMs (advance-queue.lua). */
+  queueState: `fc:{${tag}}:queue-state`,
+  /** Shard 0 only: "ms:window" checkpoints of the window, oldest first (advance-queue.lua). */
+  queueWindowLog: `fc:{${tag}}:queue-window-log`,
+  /** Admission token id -> claims admitted with it (admit-claim.lua): its length counts the tokens used. */
+  jtis: `fc:{${tag}}:jtis`,
 });
 
 /**

@@ -22,7 +22,7 @@ const luaScript = (file: string, keys: number, prelude = '') =>
 
 /** Loaded once and called by SHA; node-redis falls back to EVAL (which caches the script) on NOSCRIPT. */
 const gateScripts = {
-  admitClaim: luaScript('admit-claim.lua', 6, heldClaimsLua + ticketRangesLua),
+  admitClaim: luaScript('admit-claim.lua', 7, heldClaimsLua + ticketRangesLua),
   leaseTickets: luaScript('lease-tickets.lua', 2, ticketRangesLua),
   surrenderLease: luaScript('surrender-lease.lua', 2),
   giveBack: luaScript('give-back.lua', 2),
@@ -36,6 +36,11 @@ const gateScripts = {
   resumeEvent: luaScript('resume-event.lua', 3),
   takeLease: luaScript('take-lease.lua', 1),
   dropLease: luaScript('drop-lease.lua', 1),
+  setupQueue: luaScript('setup-queue.lua', 1),
+  joinQueue: luaScript('join-queue.lua', 2),
+  placeQueue: luaScript('place-queue.lua', 3),
+  openQueue: luaScript('open-queue.lua', 4),
+  advanceQueue: luaScript('advance-queue.lua', 2),
 };
 
 type GateScripts = typeof gateScripts;

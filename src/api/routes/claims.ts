@@ -119,6 +119,8 @@ export function registerClaimRoutes(app: FastifyInstance, deps: ClaimRouteDeps):
       }
       case 'NO_EVENT':
         throw new AppError('GATE_UNAVAILABLE', `event ${eventId} is not in the gate after loading it`);
+      case 'TOKEN_USED':
+        throw new AppError('FORBIDDEN', 'This admission token has been used for all its claims.');
       case 'SOLD_OUT':
       case 'ENDED':
         verdicts.remember(eventId, admission.kind, { generation: admission.generation, askedAtMs });
