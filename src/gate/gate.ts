@@ -39,6 +39,7 @@ export type { RepairChanges, RepairedFigures, RepairOptions, RepairStep } from '
 
 export type { Admission, ClaimRequest, Rejection } from './admit-claim.ts';
 export type {
+  EventWithQueue,
   QueuedEvent,
   QueueGate,
   QueueJoin,
@@ -47,7 +48,7 @@ export type {
   QueueState,
   WindowCheckpoint,
 } from './queue.ts';
-export { turnAtMsOf } from './queue.ts';
+export { queuedEventOf, turnAtMsOf } from './queue.ts';
 export { keyedClaimTtl, parseAdmission } from './admit-claim.ts';
 export { maxShards } from './shards.ts';
 

@@ -63,8 +63,9 @@ describe('the queue (gate.queue)', () => {
     expect(await gate.queue.join(event, 'alice')).toEqual({ joined: false, phase: 'prequeue' });
     expect(await gate.queue.placeOf(event, 'alice')).toBe('prequeue');
     expect(await gate.queue.placeOf(event, 'bob')).toBe('not_joined');
-    expect(await gate.queue.open(event)).toEqual({ seed: expect.stringMatching(/^[0-9a-f]{64}$/), prequeued: 1 });
-    expect(await gate.queue.open(event)).toBeUndefined();
+    const opening = await gate.queue.open(event);
+    expect(opening).toEqual({ seed: expect.stringMatching(/^[0-9a-f]{64}$/), prequeued: 1, isFirst: true });
+    expect(await gate.queue.open(event)).toEqual({ ...opening, isFirst: false });
     expect(await gate.queue.join(event, 'alice')).toEqual({ joined: false, phase: 'open' });
     expect(await gate.queue.placeOf(event, 'alice')).toEqual({ position: 1 });
     expect((await gate.queue.readState(event)).joined).toBe(1);
@@ -84,7 +85,7 @@ describe('the queue (gate.queue)', () => {
       const early = users(2000);
       await joinInOrder(gate, event, early);
       const opened = await gate.queue.open(event);
-      expect(opened?.prequeued).toBe(2000);
+      expect(opened.prequeued).toBe(2000);
       const late = users(20, 'late');
       await joinInOrder(gate, event, late);
 
@@ -104,7 +105,7 @@ describe('the queue (gate.queue)', () => {
     const event = await aQueuedEvent(gate, r.eventId(), 3);
     const joiners = users(100);
     await joinInOrder(gate, event, joiners);
-    const { seed } = (await gate.queue.open(event))!;
+    const { seed } = await gate.queue.open(event);
     const scoreOf = (userId: string) =>
       parseInt(
         createHash('sha1')

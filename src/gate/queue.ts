@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { EventId, UserId } from '../claim.ts';
+import type { EventDefinition, EventId, UserId } from '../claim.ts';
 import { AppError } from '../errors.ts';
 import { keyedClaimTtl } from './admit-claim.ts';
 import { layoutOf, type EventLayout } from './event-layout.ts';
@@ -46,10 +46,29 @@ export interface QueueState {
   tokensUsed: number;
   /** Oldest first, over the last tokenTtl and a margin: turnAtMs(p) is the first whose window >= p. */
   log: WindowCheckpoint[];
+  /** The queue's seed, from the opening on (it is a secret before); null before. */
+  seed: string | null;
 }
 
 export type QueueJoin = { joined: boolean; phase: 'prequeue' | 'open' } | 'not_started';
 export type QueuePlace = { position: number } | 'not_joined' | 'prequeue';
+
+/** An event with a queue, as the store holds it (its end: the earlier of endsAt and a close). */
+export type EventWithQueue = Pick<EventDefinition, 'id' | 'shards' | 'startsAt' | 'endsAt' | 'closedAt'> & {
+  queue: QueuePace & { prequeueAt: Date };
+};
+
+/** The gate's view of an event with a queue. */
+export function queuedEventOf(event: EventWithQueue): QueuedEvent {
+  const ends = [event.endsAt, event.closedAt].filter((d): d is Date => d !== null).map((d) => d.getTime());
+  return {
+    id: event.id,
+    shards: event.shards,
+    startsAtMs: event.startsAt?.getTime() ?? 0,
+    endsAtMs: ends.length > 0 ? Math.min(...ends) : 0,
+    prequeueAtMs: event.queue.prequeueAt.getTime(),
+  };
+}
 
 /** The log keeps this long past tokenTtl, so that a late poll still finds when its turn began. */
 const logMarginMs = 60_000;
@@ -170,10 +189,10 @@ export function createQueueGate(redis: GateRedis) {
     /** The queue's figures: the window and its log from shard 0, the counts from every shard. */
     async readState(event: QueuedEvent): Promise<QueueState> {
       const layout = layoutOf(event.id, event.shards);
-      const [[window, advancedAtMs, openedAtMs], log, counts] = await Promise.all([
-        call(`the queue state of event ${event.id}`, () =>
-          redis.hmGet(layout.pool.queueState, ['window', 'advancedAtMs', 'openedAtMs']),
-        ),
+      const what = `the queue state of event ${event.id}`;
+      const [[window, advancedAtMs, openedAtMs], [seed, isOpen], log, counts] = await Promise.all([
+        call(what, () => redis.hmGet(layout.pool.queueState, ['window', 'advancedAtMs', 'openedAtMs'])),
+        call(what, () => redis.hmGet(layout.pool.queueMeta, ['seed', 'openedAtMs'])),
         call(`the queue log of event ${event.id}`, () => redis.lRange(layout.pool.queueWindowLog, 0, -1)),
         countShards(layout, event.id),
       ]);
@@ -183,6 +202,7 @@ export function createQueueGate(redis: GateRedis) {
         openedAtMs: openedAtMs ? Number(openedAtMs) : null,
         ...counts,
         log: log.map(parseCheckpoint),
+        seed: isOpen && seed ? seed : null,
       };
     },
 
@@ -190,7 +210,7 @@ export function createQueueGate(redis: GateRedis) {
      * Moves the window on at the event's pace (advance-queue.lua, by Redis's clock), capped by the joiners
      * and held by maxActive; undefined before the opening.
      */
-    async advance(event: QueuedEvent, pace: QueuePace): Promise<Omit<QueueState, 'log'> | undefined> {
+    async advance(event: QueuedEvent, pace: QueuePace): Promise<Omit<QueueState, 'log' | 'seed'> | undefined> {
       const layout = layoutOf(event.id, event.shards);
       const counts = await countShards(layout, event.id);
       const reply = await call(`advance-queue for event ${event.id}`, () =>
@@ -216,10 +236,10 @@ export function createQueueGate(redis: GateRedis) {
     },
 
     /**
-     * The opening: every other shard first, then shard 0, which starts the window. Returns the seed (to
-     * reveal) and the pre-queue joiners when this call opened the queue, undefined when it was open already.
+     * The opening: every other shard first, then shard 0, which starts the window. Safe to repeat: the
+     * seed (to reveal) and the pre-queue joiners each time, `isFirst` only for the call that opened it.
      */
-    async open(event: QueuedEvent): Promise<{ seed: string; prequeued: number } | undefined> {
+    async open(event: QueuedEvent): Promise<{ seed: string; prequeued: number; isFirst: boolean }> {
       const layout = layoutOf(event.id, event.shards);
       await setUp(event, layout);
       const what = `open-queue for event ${event.id}`;
@@ -237,8 +257,11 @@ export function createQueueGate(redis: GateRedis) {
       };
       const others = await Promise.all(layout.shardKeys.slice(1).map((_, i) => openShard(i + 1)));
       const pool = await openShard(0);
-      if (!pool.isFirst) return undefined;
-      return { seed: pool.seed, prequeued: pool.prequeued + sum(others.map((o) => o.prequeued)) };
+      return {
+        seed: pool.seed,
+        prequeued: pool.prequeued + sum(others.map((o) => o.prequeued)),
+        isFirst: pool.isFirst,
+      };
     },
 
     /** Notes that the user was handed an admission token; true the first time (tokensIssued counts it). */
