@@ -225,7 +225,7 @@ async function measureShards(run: RunContext, shards: number, label: string): Pr
       say(
         `pace ${rate}/s  [${figures.turnsPerSecond.join(' ')}]  mean |error| ${figures.meanErrorPct}%, ` +
           `worst second ${figures.worstErrorPct}%, whole run ${figures.overallErrorPct}%, ` +
-          `tick ${figures.tickMs.mean} ms (max ${figures.tickMs.max})`,
+          `tick ${figures.tickMs.mean} ms (max ${figures.tickMs.max}), slowest advance ${figures.slowestAdvanceMs} ms`,
       );
     }
     return { shards, claims, joins, memory, opening, positions, pace };

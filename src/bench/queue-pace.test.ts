@@ -7,6 +7,7 @@ const steady = (rate: number, tickMs: number, untilMs: number, joined = 1e9): Wi
     atMs: 1_000_000 + i * tickMs,
     window: Math.min(joined, 50 + (rate * i * tickMs) / 1000),
     joined,
+    callMs: 1,
   }));
 
 describe('paceFigures', () => {

@@ -9,6 +9,8 @@ export interface WindowSample {
   window: number;
   /** Joiners over every shard when it was taken: the window must never pass them. */
   joined: number;
+  /** How long the scheduler's advance call took, from this process: a long gap with quick calls is the tick's. */
+  callMs: number;
 }
 
 /** How close the window kept to admitPerSecond, second by second, as a user polling at each second sees it. */
@@ -24,6 +26,8 @@ export interface PaceFigures {
   overallErrorPct: number;
   /** Between two advances, by Redis's clock: the scheduler's tick plus the time a tick takes. */
   tickMs: { mean: number; max: number };
+  /** The slowest advance call (gate.queue.advance: the counts, then the script), from this process. */
+  slowestAdvanceMs: number;
   /** Samples whose window passed the joiners (must be 0). */
   windowAboveJoined: number;
 }
@@ -67,6 +71,7 @@ export function paceFigures(samples: readonly WindowSample[], admitPerSecond: nu
     worstErrorPct: round(worst),
     overallErrorPct: round(((marks[seconds]! - marks[0]!) / (admitPerSecond * seconds) - 1) * 100),
     tickMs: { mean: round(gaps.reduce((a, b) => a + b, 0) / gaps.length, 1), max: Math.max(...gaps) },
+    slowestAdvanceMs: round(Math.max(...samples.map((s) => s.callMs)), 1),
     windowAboveJoined: samples.filter((s) => s.window > s.joined).length,
   };
 }
@@ -106,9 +111,11 @@ export async function runScheduler(
         queue: {
           ...gate.queue,
           async advance(queued, settings) {
+            const calledAt = performance.now();
             const state = await gate.queue.advance(queued, settings);
             if (state) {
-              samples.push({ atMs: state.advancedAtMs, window: state.window, joined: state.joined });
+              const callMs = performance.now() - calledAt;
+              samples.push({ atMs: state.advancedAtMs, window: state.window, joined: state.joined, callMs });
               if (state.advancedAtMs >= samples[0]!.atMs + coveredMs(seconds)) covered.resolve();
             }
             return state;

@@ -47,6 +47,7 @@ export function renderQueueReport(report: QueueBenchReport): string {
         `${p.worstErrorPct > 0 ? '+' : ''}${p.worstErrorPct.toFixed(1)}%`,
         `${p.overallErrorPct > 0 ? '+' : ''}${p.overallErrorPct.toFixed(1)}%`,
         `${p.tickMs.mean.toFixed(0)} / ${p.tickMs.max}`,
+        p.slowestAdvanceMs.toFixed(0),
       ]),
     ),
   );
