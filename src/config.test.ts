@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateAdmissionKey } from './admission-keys.ts';
 import { loadConfig } from './config.ts';
 import { isAppError } from './errors.ts';
 
@@ -151,5 +155,43 @@ describe('loadConfig', () => {
       REDIS_PASSWORD: 'secret',
     });
     expect(problemsOf({ REDIS_USERNAME: 'firstcome' })).toEqual(['REDIS_USERNAME: needs REDIS_PASSWORD']);
+  });
+
+  describe('admission keys', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'firstcome-admission-keys-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const keys = [generateAdmissionKey(), generateAdmissionKey()];
+    const file = join(dir, 'keys.json');
+    writeFileSync(file, JSON.stringify(keys));
+
+    it('takes ADMISSION_KEYS or ADMISSION_KEYS_FILE, the same keys either way, and neither by default', () => {
+      expect(loadConfig({ ADMISSION_KEYS: JSON.stringify(keys) }).ADMISSION_KEYS).toEqual(keys);
+      expect(loadConfig({ ADMISSION_KEYS_FILE: file }).ADMISSION_KEYS).toEqual(keys);
+      expect(loadConfig({}).ADMISSION_KEYS).toBeUndefined();
+      expect(loadConfig({ ADMISSION_KEYS_FILE: file })).not.toHaveProperty('ADMISSION_KEYS_FILE');
+    });
+
+    it('stops the start with one line naming the variable, and no key material in it', () => {
+      const [first] = keys;
+      const publicOnly = JSON.stringify([{ ...first, d: undefined }]);
+      expect(problemsOf({ ADMISSION_KEYS: publicOnly })).toEqual([
+        `ADMISSION_KEYS: key 1 (kid "${first!.kid}") is a public key (no "d"): signing needs the private key`,
+      ]);
+      const problem = problemsOf({ ADMISSION_KEYS: JSON.stringify(keys).slice(0, -5) });
+      expect(problem).toEqual([expect.stringMatching(/^ADMISSION_KEYS: is not JSON/)]);
+      expect(problem.join()).not.toContain(first!.d);
+
+      const badFile = join(dir, 'bad.json');
+      writeFileSync(badFile, JSON.stringify([keys[0], keys[0]]));
+      expect(problemsOf({ ADMISSION_KEYS_FILE: badFile })).toEqual([
+        expect.stringMatching(/^ADMISSION_KEYS_FILE: key 2 .* kids must be unique$/),
+      ]);
+      expect(problemsOf({ ADMISSION_KEYS_FILE: join(dir, 'missing.json') })).toEqual([
+        expect.stringMatching(/^ADMISSION_KEYS_FILE: cannot read /),
+      ]);
+      expect(problemsOf({ ADMISSION_KEYS: JSON.stringify(keys), ADMISSION_KEYS_FILE: file })).toEqual([
+        'ADMISSION_KEYS: set ADMISSION_KEYS or ADMISSION_KEYS_FILE, not both',
+      ]);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseAdmissionKeys } from './admission-keys.ts';
 import { AppError } from './errors.ts';
 
 const wholeNumber = (what: string) => z.coerce.number({ error: `must be ${what}` }).int({ error: `must be ${what}` });
@@ -48,6 +49,15 @@ const pemFile = (what: string) =>
     (text) => text.includes('-----BEGIN '),
     `must name a PEM file (${what}): no -----BEGIN line in it`,
   );
+/** An ADMISSION_KEYS value (admission-keys.ts), checked key by key; the message never repeats the secret. */
+const admissionKeys = z.string().transform((text, ctx) => {
+  try {
+    return parseAdmissionKeys(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
 const trueOrFalse = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((flag) => flag === 'true');
 
 /** The SASL mechanisms firstcome speaks to Kafka, as Kafka spells them (the variable takes any case). */
@@ -143,6 +153,10 @@ const Env = z
     JWT_AUDIENCE: z.string().min(1).optional(),
     // The longest a token may live (exp − iat): a leaked long-lived token is a long-lived account takeover.
     JWT_MAX_LIFETIME_SECONDS: positiveInt.default(86_400),
+    // The keys that sign queued events' admission tokens (ES256): the first signs, every one verifies.
+    // Every API process must have the same ones, so a token from one is good on all.
+    ADMISSION_KEYS: admissionKeys.optional(),
+    ADMISSION_KEYS_FILE: fileContents.pipe(admissionKeys).optional(),
     // trusted-header mode believes the identity header only from these peers (or, with the secret, from
     // requests that carry it in X-Proxy-Secret).
     TRUSTED_PROXIES: list.pipe(z.array(ipOrCidr)).default(['127.0.0.0/8', '::1']),
@@ -183,6 +197,13 @@ const Env = z
     if (env.JWT_SECRET && env.JWT_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'set JWT_SECRET or JWT_JWKS_URL, not both' });
     }
+    if (env.ADMISSION_KEYS && env.ADMISSION_KEYS_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMISSION_KEYS'],
+        message: 'set ADMISSION_KEYS or ADMISSION_KEYS_FILE, not both',
+      });
+    }
     if (env.ADMIN_PORT !== undefined && env.ADMIN_PORT === env.PORT) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PORT'], message: `must differ from PORT (${env.PORT})` });
     }
@@ -198,7 +219,12 @@ const Env = z
     }
     for (const { path, message } of kafkaSecurityProblems(env)) ctx.addIssue({ code: 'custom', path: [path], message });
   })
-  .transform((env) => ({ ...env, ADMIN_HOST: env.ADMIN_HOST ?? defaultAdminHost }));
+  // From here on ADMISSION_KEYS holds the keys wherever they came from.
+  .transform(({ ADMISSION_KEYS_FILE: keysFromFile, ...env }) => ({
+    ...env,
+    ADMIN_HOST: env.ADMIN_HOST ?? defaultAdminHost,
+    ADMISSION_KEYS: env.ADMISSION_KEYS ?? keysFromFile,
+  }));
 
 /** The KAFKA_SSL* and KAFKA_SASL_* settings that make no sense together, each with the variable to fix. */
 function kafkaSecurityProblems(

@@ -4,6 +4,7 @@ import type { Gate } from '../gate/gate.ts';
 import type { VerdictCache } from '../gate/verdict-cache.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Auth } from './auth.ts';
+import type { AdmissionTokens } from './admission-tokens.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { type AdminAddress, listenForAdmins } from './admin-listener.ts';
 import { createOutcomeRecorder } from './claim-outcomes.ts';
@@ -24,12 +25,16 @@ import { registerFailedClaimRoutes } from './routes/failed-claims.ts';
 import { registerFigureHistory } from './figure-history.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerJwksRoute } from './routes/jwks.ts';
+import { registerQueueRoutes } from './routes/queue.ts';
 
 export interface AppDeps {
   store: Store;
   gate: Gate;
   verdicts: VerdictCache;
   auth: Auth;
+  /** Signs and checks queued events' admission tokens; built once from ADMISSION_KEYS by the role. */
+  admissionTokens: AdmissionTokens;
   metrics: Metrics;
   rateLimiter?: RateLimiter | undefined;
   logger?: FastifyBaseLogger;
@@ -74,7 +79,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerDocs(app);
   app.register(async (routes) => {
     registerHealthRoutes(routes, deps);
+    registerJwksRoute(routes, deps);
     registerClaimRoutes(routes, { ...deps, catalog, outcomes });
+    registerQueueRoutes(routes, { ...deps, catalog });
     registerAdminRoutes(routes, { ...deps, catalog });
     registerDashboardRoutes(routes, { ...deps, catalog, live });
     registerFigureHistory(routes, { ...deps, catalog, figures });

@@ -23,6 +23,7 @@ const contractRoutes = [
   'GET /healthz',
   'GET /readyz',
   'GET /metrics',
+  'GET /.well-known/jwks.json',
   'GET /events/{id}',
   'POST /events/{id}/claims',
   'GET /events/{id}/claims/me',
@@ -92,6 +93,7 @@ describe('OpenAPI at /docs', () => {
     expectDocumented('GET /healthz', await call('GET', '/healthz'), 200);
     expectDocumented('GET /readyz', await call('GET', '/readyz'), 200);
     expectDocumented('GET /metrics', await call('GET', '/metrics'), 200);
+    expectDocumented('GET /.well-known/jwks.json', await call('GET', '/.well-known/jwks.json'), 200);
 
     const create = { id, name: 'Docs drop', stock: 2, perUserLimit: 1 };
     expectDocumented('POST /admin/events', await call('POST', '/admin/events', admin, create), 201);

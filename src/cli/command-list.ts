@@ -42,6 +42,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'operator commands through the admin API: list, show, create, close',
     load: async () => (await import('./commands/events.ts')).events,
   },
+  keys: {
+    summary: 'print a fresh ADMISSION_KEYS value (signing keys of admission tokens) [--rotate]',
+    load: async () => (await import('./commands/keys.ts')).keys,
+  },
   failed: {
     summary: 'failed claims in the database: list, retry',
     load: async () => (await import('./commands/failed.ts')).failed,

@@ -1,18 +1,11 @@
 import type { Logger } from 'pino';
-import type { EventId } from '../claim.ts';
+import type { EventDefinition, EventId } from '../claim.ts';
+import type { Store } from '../store/store.ts';
 import { type EventWithQueue, type Gate, queuedEventOf } from '../gate/gate.ts';
 import { startPeriodic } from '../runtime/periodic.ts';
 
-/** An event with a queue, or one whose queue was taken off, as the scheduler reads it from the store. */
-export type ScheduledEvent = Omit<EventWithQueue, 'queue'> & { queue: EventWithQueue['queue'] | null };
-
 export interface QueueSchedulerDeps {
-  store: {
-    /** Events with a queue whose end has not passed. */
-    listQueuedEvents(): Promise<ScheduledEvent[]>;
-    /** Keeps the seed for audit once the opening revealed it. */
-    revealQueueSeed(eventId: EventId, seed: string): Promise<void>;
-  };
+  store: Pick<Store, 'listQueuedEvents' | 'revealQueueSeed'>;
   gate: Pick<Gate, 'createLease' | 'queue' | 'readFigures'>;
   log: Logger;
 }
@@ -44,7 +37,7 @@ export function startQueueScheduler(
   const lease = gate.createLease(leaseName, leaseMs);
   let isHolding = false;
   let renewedAtMs = -Infinity;
-  let events: ScheduledEvent[] = [];
+  let events: EventDefinition[] = [];
   let readAtMs = -Infinity;
   // The events whose opening this process saw through, seed kept: opened again (which changes nothing) after a restart.
   const opened = new Set<EventId>();
@@ -71,7 +64,7 @@ export function startQueueScheduler(
 
   async function refreshEvents(nowMs: number): Promise<void> {
     if (nowMs - readAtMs < refreshMs) return;
-    events = await store.listQueuedEvents();
+    events = await store.listQueuedEvents(new Date(nowMs));
     readAtMs = nowMs;
     // Before the opening the queue follows its event's times (a PATCH), so joining finds them in place.
     for (const event of events) {
@@ -91,7 +84,7 @@ export function startQueueScheduler(
       if (opening.isFirst) {
         log.info({ eventId: event.id, seed: opening.seed, prequeued: opening.prequeued }, 'queue opened');
       }
-      // Kept every time a process sees the opening through: the one that opened may have died before it could.
+      // Kept by whichever process sees the opening through: the one that opened may have died before it could.
       await store.revealQueueSeed(event.id, opening.seed);
       opened.add(event.id);
     }

@@ -3,6 +3,7 @@ import { buildApp, type ClusterReaders } from '../api/app.ts';
 import type { ClaimTally } from '../api/claim-tally.ts';
 import { createRateLimiter } from '../api/rate-limiter.ts';
 import { createAuth } from '../api/auth.ts';
+import { createAdmissionTokens } from '../api/admission-tokens.ts';
 import { workerGroupId } from '../kafka/kafka-options.ts';
 import { createKafkaLag } from '../kafka/lag.ts';
 import type { Config } from '../config.ts';
@@ -10,6 +11,7 @@ import { createVerdictCache } from '../gate/verdict-cache.ts';
 import type { Logger } from 'pino';
 import type { Runtime } from './runtime.ts';
 import { kafkaTargetOf } from './kafka-role.ts';
+import { startQueueScheduler } from './queue-scheduler.ts';
 
 export const authOptionsOf = (config: Config) => ({
   mode: config.AUTH_MODE,
@@ -29,6 +31,12 @@ export function warnAboutSignIn(config: Config, log: Logger): void {
   if (!config.ADMIN_TOKEN) log.warn('ADMIN_TOKEN is not set: admin routes answer 401');
   if (config.AUTH_MODE === 'jwt' && !config.JWT_SECRET && !config.JWT_JWKS_URL) {
     log.warn('AUTH_MODE=jwt without JWT_SECRET or JWT_JWKS_URL: every claim answers 401');
+  }
+  if (!config.ADMISSION_KEYS) {
+    log.warn(
+      'ADMISSION_KEYS is not set: events with a queue answer 503 to their admission tokens ' +
+        '(`firstcome keys generate` prints a value; every API process needs the same keys)',
+    );
   }
 }
 
@@ -53,6 +61,7 @@ export async function startApi(
     gate,
     verdicts,
     auth: createAuth(authOptionsOf(config)),
+    admissionTokens: createAdmissionTokens(config.ADMISSION_KEYS ?? []),
     metrics,
     rateLimiter: config.RATE_LIMIT_PER_SEC === undefined ? undefined : createRateLimiter(config.RATE_LIMIT_PER_SEC),
     logger: log,
@@ -62,9 +71,12 @@ export async function startApi(
     adminAddress: config.ADMIN_PORT === undefined ? undefined : { port: config.ADMIN_PORT, host: config.ADMIN_HOST },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
+  // Every API process runs one; the one holding its lease moves the queues (queue-scheduler.ts).
+  const scheduler = startQueueScheduler({ store, gate, log });
   return {
     app,
     stop: async () => {
+      await scheduler.stop();
       await app.close();
       await unsubscribe().catch(() => undefined);
     },

@@ -12,7 +12,7 @@ import { startWorker } from './worker.ts';
 const demoEventId = 'demo';
 
 /** Secrets `firstcome start` can do without in dev: the CLI makes and keeps them (src/cli/dev-secrets.ts). */
-export type DevSecretName = 'ADMIN_TOKEN' | 'JWT_SECRET';
+export type DevSecretName = 'ADMIN_TOKEN' | 'JWT_SECRET' | 'ADMISSION_KEYS';
 
 /**
  * A single machine's whole service. `devSecrets` names the secrets the CLI filled in because the
@@ -81,11 +81,14 @@ async function welcome(config: Config, devSecrets: readonly DevSecretName[]): Pr
       : config.JWT_SECRET
         ? `-H 'Authorization: Bearer ${await devTokenFor('alice', config.JWT_SECRET, config.JWT_MAX_LIFETIME_SECONDS)}'`
         : `-H 'Authorization: Bearer <a JWT whose sub is the user id>'`;
+  // A private key stays in the file; the JWKS publishes its public half.
+  const shown = (name: DevSecretName) =>
+    name === 'ADMISSION_KEYS' ? `a signing key, public at ${base}/.well-known/jwks.json` : config[name];
   const lines = [
     '',
     `firstcome is up on ${base}`,
     `  dashboard: ${adminBase}/dashboard/ (sign in with the admin token)`,
-    ...devSecrets.map((name) => `  dev ${name} (kept across restarts; set it yourself in production): ${config[name]}`),
+    ...devSecrets.map((name) => `  dev ${name} (kept across restarts; set it yourself in production): ${shown(name)}`),
     '',
     'Claim a coupon of the demo event (stock 100, one per user) as user "alice":',
     ...(config.AUTH_MODE === 'jwt' && config.JWT_SECRET

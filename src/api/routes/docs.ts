@@ -148,6 +148,39 @@ export const documentedRoutes: Record<string, Documented> = {
     produces: 'text/plain',
     response: { 200: { description: 'Prometheus text exposition format', type: 'string' } },
   },
+  'GET /.well-known/jwks.json': {
+    summary: 'The public keys that verify admission tokens (JWKS)',
+    description:
+      'Admission tokens (the `token` of `GET /events/{id}/queue/me`) are ES256 JWTs: `iss` firstcome, `aud` the ' +
+      'event, `sub` the user, `kid` one of these keys. Empty when no ADMISSION_KEYS are configured. ' +
+      'Cache-Control allows keeping it for 5 minutes; a token with an unknown kid is reason to fetch it again.',
+    tags: ['claims'],
+    response: {
+      200: {
+        type: 'object',
+        required: ['keys'],
+        properties: {
+          keys: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['kty', 'crv', 'x', 'y', 'kid', 'alg', 'use'],
+              additionalProperties: false,
+              properties: {
+                kty: { const: 'EC' },
+                crv: { const: 'P-256' },
+                x: { type: 'string' },
+                y: { type: 'string' },
+                kid: { type: 'string' },
+                alg: { const: 'ES256' },
+                use: { const: 'sig' },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
   'GET /events/{id}': {
     summary: 'An event as users see it',
     tags: ['claims'],

@@ -18,8 +18,9 @@ export const start = withoutFlags(
 
 Everything in one process for one machine: the API, the relay, the worker, the retry job and the drift
 watch. Creates the database named in DATABASE_URL when it is missing and migrates it. Where ADMIN_TOKEN
-(and, with AUTH_MODE=jwt, JWT_SECRET or JWT_JWKS_URL) is not set, uses dev secrets kept in
-.firstcome/dev-secrets.json, so they stay the same across restarts, and prints them.
+(and, with AUTH_MODE=jwt, JWT_SECRET or JWT_JWKS_URL) or ADMISSION_KEYS is not set, uses dev secrets
+kept in .firstcome/dev-secrets.json, so they stay the same across restarts, and prints them (all but
+the admission key, whose public half is at /.well-known/jwks.json).
 `,
   async (config) => {
     const { devSecretsFile, withDevSecrets } = await import('../dev-secrets.ts');
