@@ -144,8 +144,8 @@ async function placeEveryone(gate: GateHandle, event: QueuedEvent, options: Queu
 async function measurePace(gate: GateHandle, event: QueuedEvent, admitPerSecond: number, run: RunContext) {
   const { samples, revealedSeeds } = await runScheduler(
     gate,
-    event,
-    { admitPerSecond, maxActive: null, tokenTtlSeconds },
+    anEvent(event.id, run.options.users, event.shards),
+    { admitPerSecond, maxActive: null, tokenTtlSeconds, prequeueAt: new Date(event.prequeueAtMs) },
     { seconds: run.options.paceSeconds, leaseName: `queuebench-${run.runId}`, log: run.log },
   );
   if (revealedSeeds.some((seed) => seed !== run.seeds.get(event.id))) {

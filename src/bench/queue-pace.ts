@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { EventWithQueue, QueuedEvent, QueuePace } from '../gate/gate.ts';
+import type { EventDefinition } from '../claim.ts';
+import type { QueuePace } from '../gate/gate.ts';
 import type { GateHandle } from '../gate/open-gate.ts';
 import { startQueueScheduler } from '../roles/queue-scheduler.ts';
 
@@ -77,27 +78,24 @@ export function paceFigures(samples: readonly WindowSample[], admitPerSecond: nu
 }
 
 /**
- * Runs the real queue scheduler (src/roles/queue-scheduler.ts) on `event`, already opened, at `pace`, with
- * the store's part played here (this event alone), until Redis's clock has covered `seconds` (and the
- * second before them); returns every advance it made, seen through the gate it was given.
+ * Runs the real queue scheduler (src/roles/queue-scheduler.ts) on `event`, whose queue is open already, at
+ * `pace`, with the store's part played here (this event alone), until Redis's clock has covered `seconds`
+ * (and the second before them); returns every advance it made, seen through the gate it was given.
  */
 export async function runScheduler(
   gate: GateHandle,
-  event: QueuedEvent,
-  pace: QueuePace,
+  event: EventDefinition,
+  pace: QueuePace & { prequeueAt: Date },
   { seconds, leaseName, log }: { seconds: number; leaseName: string; log: Logger },
 ): Promise<{ samples: WindowSample[]; revealedSeeds: string[] }> {
   const samples: WindowSample[] = [];
   const revealedSeeds: string[] = [];
   const covered = Promise.withResolvers<void>();
-  const scheduled: EventWithQueue = {
-    id: event.id,
-    shards: event.shards,
-    // Opened already: the scheduler opens it again (which changes nothing) and moves its window on.
+  // Started: the scheduler opens it again (which changes nothing) and moves its window on.
+  const scheduled: EventDefinition = {
+    ...event,
     startsAt: new Date(Date.now() - 1000),
-    endsAt: null,
-    closedAt: null,
-    queue: { ...pace, prequeueAt: new Date(event.prequeueAtMs) },
+    queue: { ...pace, seed: null },
   };
   const scheduler = startQueueScheduler(
     {
