@@ -26,9 +26,9 @@ Measures an event's queue (issue 13, the fair start) through the gate alone, no 
 a pre-queue of --users joining in one burst (joins/s, beside the gate's plain claim admissions/s in the
 same run and their ratio), Redis memory per waiting user (INFO used_memory summed over the masters, before
 and after the joins, and after every position is cached), the opening (open, then every user's position),
-and paced admission (the scheduler's advance every 100 ms at each --rates for --pace-seconds: the turns
-each second and their error against the setting). Checks that every user has a distinct position and that
-the window never passes the joiners. Deletes its events.
+and paced admission (the real queue scheduler, its 100 ms tick, at each --rates for --pace-seconds: the
+turns each second and their error against the setting). A 5000-user warm-up first, not counted. Checks that
+every user has a distinct position and that the window never passes the joiners. Deletes its events.
 
   --users N            users joining the pre-queue, and claims of the reference (default 200000; --quick 10000)
   --concurrency N      calls in flight (default 256)
