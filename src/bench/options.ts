@@ -46,6 +46,7 @@ export const localDatabaseServers: Record<DatabaseKind, string> = {
 export const benchUsage = `Usage: firstcome bench [options]
 
 Runs the spike against each design in turn, one fresh database each, and reports them side by side.
+\`firstcome bench queue\` measures an event's queue instead (below).
 
   --users N            distinct users (default 100000; --quick 20000)
   --attempts N         claims per user, sent in random order (default 3)
@@ -81,7 +82,7 @@ Runs the spike against each design in turn, one fresh database each, and reports
 const full = { users: 100_000, stock: 10_000, maxSeconds: 120, warmupSeconds: 3 };
 const quick = { users: 20_000, stock: 2_000, maxSeconds: 10, warmupSeconds: 1 };
 
-const positive = (name: string, value: string | undefined, fallback: number, min = 1): number => {
+export const positive = (name: string, value: string | undefined, fallback: number, min = 1): number => {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) {
@@ -98,7 +99,7 @@ const workersOf = (value: string | undefined): number => {
   return workers;
 };
 
-const redisOf = (value: string | undefined): BenchOptions['redis'] => {
+export const redisOf = (value: string | undefined): BenchOptions['redis'] => {
   if (value === undefined || value === 'single' || value === 'cluster') return value ?? 'single';
   throw new AppError('CONFIG_INVALID', `--redis: single or cluster, got "${value}"`);
 };

@@ -1,5 +1,6 @@
 import { defaultDesigns, designs } from '../../bench/designs.ts';
 import { benchUsage, parseBenchArgs } from '../../bench/options.ts';
+import { parseQueueBenchArgs, queueBenchUsage } from '../../bench/queue-bench-options.ts';
 import { AppError, isAppError } from '../../errors.ts';
 import type { Command } from '../command.ts';
 import { usageError } from './parse.ts';
@@ -24,20 +25,34 @@ export async function loadBench(load: () => Promise<BenchModule> = () => import(
   }
 }
 
+/** bench's own parsers call a bad flag CONFIG_INVALID; here it is a usage error like any command's. */
+function checkFlags(parse: () => unknown): void {
+  try {
+    parse();
+  } catch (error) {
+    if (isAppError(error, 'CONFIG_INVALID')) throw usageError('bench', error.message);
+    throw error;
+  }
+}
+
 export const bench: Command = {
-  usage: benchUsage,
+  usage: `${benchUsage}\n${queueBenchUsage}`,
+  actions: ['queue'],
   async run(config, args) {
-    try {
+    const [action, ...flags] = args;
+    if (action === 'queue') {
+      checkFlags(() => parseQueueBenchArgs(flags));
+      // Not through loadBench: the queue's report draws no chart.
+      await (await import('../../bench/queue-bench.ts')).runQueueBench(config, flags);
+      return;
+    }
+    checkFlags(() =>
       parseBenchArgs(
         args,
         designs.map((d) => d.name),
         defaultDesigns,
-      );
-    } catch (error) {
-      // bench's own parser calls a bad flag CONFIG_INVALID; here it is a usage error like any command's.
-      if (isAppError(error, 'CONFIG_INVALID')) throw usageError('bench', error.message);
-      throw error;
-    }
+      ),
+    );
     await (await loadBench()).runBench(config, args);
   },
 };
