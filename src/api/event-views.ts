@@ -31,7 +31,26 @@ export interface StoredFigures {
   failed: number;
 }
 
-export function adminEventView(event: EventDefinition, figures: GateFigures, stored: StoredFigures, nowMs: number) {
+/** A queue's figures for operators (the dashboard's queue panel), counted over every shard. */
+export interface QueueFigures {
+  joined: number;
+  /** Positions 1..window have had their turn. */
+  window: number;
+  /** Turns per second, measured over the last seconds. */
+  pace: number;
+  tokensIssued: number;
+  tokensUsed: number;
+  /** This API process's refusals of joins and queued claims, by reason. */
+  refusals: Record<string, number>;
+}
+
+export function adminEventView(
+  event: EventDefinition,
+  figures: GateFigures,
+  stored: StoredFigures,
+  nowMs: number,
+  queueFigures?: QueueFigures,
+) {
   return {
     ...publicEventView(event, figures, nowMs),
     closedAt: iso(event.closedAt),
@@ -46,6 +65,7 @@ export function adminEventView(event: EventDefinition, figures: GateFigures, sto
       maxActive: event.queue.maxActive,
       tokenTtlSeconds: event.queue.tokenTtlSeconds,
       seed: event.queue.seed,
+      ...(queueFigures ? { figures: queueFigures } : {}),
     },
   };
 }

@@ -99,4 +99,18 @@ describe.each(testedStoreKinds())("an event's queue settings, on %s", (kind) => 
     expect(listed).toContain(id);
     expect(listed).not.toContain(closed);
   });
+
+  it('shows the queue figures to operators: joined, the window, tokens and refusals', async () => {
+    const id = r.eventId();
+    const queue = { prequeueAt: inMs(0), admitPerSecond: 5 };
+    expect((await create({ id, startsAt: inMs(60_000), queue })).statusCode).toBe(201);
+    for (const user of ['ann', 'bob', 'cat']) {
+      const joined = await app.inject({ method: 'POST', url: `/events/${id}/queue`, headers: { 'x-user-id': user } });
+      expect(joined.statusCode).toBe(202);
+    }
+    const view = await app.inject({ method: 'GET', url: `/admin/events/${id}`, headers: admin });
+    expect(view.json()).toMatchObject({
+      queue: { figures: { joined: 3, window: 0, tokensIssued: 0, tokensUsed: 0, refusals: expect.any(Object) } },
+    });
+  });
 });

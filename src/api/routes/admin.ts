@@ -4,15 +4,18 @@ import type { FastifyInstance } from 'fastify';
 import { EVENT_ID_PATTERN, type EventDefinition } from '../../claim.ts';
 import type { Store } from '../../store/store.ts';
 import { AppError } from '../../errors.ts';
-import type { Gate } from '../../gate/gate.ts';
+import { type Gate, queuedEventOf } from '../../gate/gate.ts';
 import type { VerdictCache } from '../../gate/verdict-cache.ts';
 import type { Auth } from '../auth.ts';
 import { closeEvent } from '../close-event.ts';
 import type { EventCatalog } from '../event-catalog.ts';
-import { adminEventView, newEventFigures } from '../event-views.ts';
+import { adminEventView, newEventFigures, type QueueFigures } from '../event-views.ts';
+import type { Metrics } from '../../metrics.ts';
+import { measuredPace } from '../queue-pace.ts';
 import { queueSettingsOf, type QueueSettingsBody, queueSettingsSchema } from '../queue-settings.ts';
 
 export interface AdminRouteDeps {
+  metrics: Pick<Metrics, 'queueRefusals'>;
   store: Store;
   gate: Gate;
   catalog: EventCatalog;
@@ -66,15 +69,32 @@ const eventParams = {
 const newEventId = () => `ev_${randomBytes(9).toString('base64url')}`;
 
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
-  const { store, gate, catalog, auth } = deps;
+  const { store, gate, catalog, auth, metrics } = deps;
+
+  async function queueFiguresOf(event: EventDefinition): Promise<QueueFigures | undefined> {
+    if (!event.queue) return undefined;
+    const [state, refusals] = await Promise.all([
+      gate.queue.readState(queuedEventOf({ ...event, queue: event.queue })),
+      metrics.queueRefusals.get(),
+    ]);
+    return {
+      joined: state.joined,
+      window: Math.floor(state.window),
+      pace: measuredPace(state, event.queue.admitPerSecond),
+      tokensIssued: state.tokensIssued,
+      tokensUsed: state.tokensUsed,
+      refusals: Object.fromEntries(refusals.values.map((v) => [String(v.labels.reason), v.value])),
+    };
+  }
 
   async function viewOf(event: EventDefinition) {
-    const [figures, issued, failed] = await Promise.all([
+    const [figures, issued, failed, queueFigures] = await Promise.all([
       catalog.figuresOf(event),
       store.countCoupons(event.id),
       store.countUnresolvedFailures(event.id),
+      queueFiguresOf(event),
     ]);
-    return adminEventView(event, figures, { issued, failed }, Date.now());
+    return adminEventView(event, figures, { issued, failed }, Date.now(), queueFigures);
   }
 
   app.register(async (admin) => {

@@ -7,6 +7,7 @@ import { type AdmissionTokens, jtiOf } from '../admission-tokens.ts';
 import type { Auth } from '../auth.ts';
 import type { EventCatalog } from '../event-catalog.ts';
 import { sendRejection } from '../http-errors.ts';
+import { measuredPace } from '../queue-pace.ts';
 
 export interface QueueRouteDeps {
   gate: Gate;
@@ -18,8 +19,6 @@ export interface QueueRouteDeps {
 
 /** A queued event's state and figures are read at most this often per process, for all its pollers. */
 const snapshotMaxAgeMs = 200;
-/** The pace is measured over this much of the window's log. */
-const paceSpanMs = 5000;
 
 const eventParams = {
   params: { type: 'object', properties: { id: { type: 'string', pattern: EVENT_ID_PATTERN } }, required: ['id'] },
@@ -37,15 +36,6 @@ interface Snapshot {
 }
 
 const clamp = (value: number, low: number, high: number) => Math.min(high, Math.max(low, value));
-
-/** Turns per second over the last few seconds of the log; the setting when the log is too short to tell. */
-export function measuredPace(state: QueueState, admitPerSecond: number): number {
-  const since = state.log.findLast((c) => c.atMs <= state.advancedAtMs - paceSpanMs) ?? state.log[0];
-  if (!since) return admitPerSecond;
-  const spanMs = state.advancedAtMs - since.atMs;
-  const growth = state.window - since.window;
-  return spanMs >= 1000 && growth > 0 ? (growth * 1000) / spanMs : admitPerSecond;
-}
 
 /** Before the opening: a poll a second near it, up to one in ten seconds far from it. */
 const prequeueRetryMs = (startsAtMs: number, nowMs: number) => clamp((startsAtMs - nowMs) / 10, 1000, 10_000);
