@@ -19,6 +19,7 @@ const reasonLabels: Record<ClaimOutcome, string> = {
   ended: 'ended',
   rate_limited: 'rate limited (429)',
   unauthenticated: 'unauthenticated (401)',
+  forbidden: 'forbidden (403)',
   invalid: 'invalid (400)',
   unavailable: 'unavailable (503)',
 };

@@ -14,7 +14,7 @@ import { type ClaimRouteDeps, registerClaimRoutes } from './routes/claims.ts';
 
 const counts = (partial: Partial<OutcomeCounts>): OutcomeCounts => ({ ...zeroCounts(), ...partial });
 
-/** The claim route on a gate that admits on `open`, refuses `full` as sold out, fails on `down` and knows no other event. */
+/** The claim route on a gate that admits on `open`, refuses `full` as sold out, fails on `down` and knows no other event (none queued). */
 function claimApp() {
   const metrics = createMetrics();
   const tally = createClaimTally();
@@ -27,6 +27,7 @@ function claimApp() {
   };
   const catalog = {
     async find(eventId: string) {
+      if (['open', 'full', 'down'].includes(eventId)) return { id: eventId, perUserLimit: 1, queue: null };
       throw new AppError('EVENT_NOT_FOUND', `No event has the id "${eventId}".`);
     },
   };
