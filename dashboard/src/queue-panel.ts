@@ -1,22 +1,8 @@
 import type { AdminEvent } from './api.ts';
 import { formatCount, formatRate } from './figures.ts';
 
-/** The queue's figures, counted over every shard and API process. */
-export interface QueueFigures {
-  /** Everyone who joined, over all shards. */
-  joined: number;
-  /** Positions 1..floor(window) have had their turn. */
-  window: number;
-  /** Turns given per second, measured over the last seconds. */
-  pace: number;
-  tokensIssued: number;
-  tokensUsed: number;
-  /** Joins and claims refused, by reason (firstcome_queue_refusals_total's reasons). */
-  refusals: Record<string, number>;
-}
-
 /** An event's `queue` as the admin views carry it: its settings, the seed once revealed, and its figures. */
-export type AdminQueue = NonNullable<AdminEvent['queue']> & { figures?: QueueFigures };
+export type AdminQueue = NonNullable<AdminEvent['queue']>;
 
 /**
  * The queue an admin event view carries, or a live frame once the server adds it there; undefined when
