@@ -85,21 +85,20 @@ redis.call('HINCRBY', KEYS[1], 'admitted', 1)
 held[#held + 1] = formatHeldClaim(ARGV[2], slot, seq)
 writeHeldClaims(KEYS[2], ARGV[1], held)
 redis.call('XADD', KEYS[3], '*', 'claimId', ARGV[2], 'userId', ARGV[1], 'seq', seq, 'slot', slot, 'admittedAtMs', nowMs)
-if keyed then
-  redis.call('HSET', KEYS[5], keyed, formatHeldClaim(ARGV[2], slot, seq))
+-- Keyed claims and a token's uses outlive the event's end by the same margin.
+local function expireWithEvent(key)
   if endsAtMs > 0 then
-    redis.call('PEXPIREAT', KEYS[5], endsAtMs + tonumber(ARGV[4]))
+    redis.call('PEXPIREAT', key, endsAtMs + tonumber(ARGV[4]))
   else
-    redis.call('PEXPIRE', KEYS[5], ARGV[5])
+    redis.call('PEXPIRE', key, ARGV[5])
   end
 end
--- A token's uses live as long as the keyed claims.
+if keyed then
+  redis.call('HSET', KEYS[5], keyed, formatHeldClaim(ARGV[2], slot, seq))
+  expireWithEvent(KEYS[5])
+end
 if jti ~= '' then
   redis.call('HINCRBY', KEYS[7], jti, 1)
-  if endsAtMs > 0 then
-    redis.call('PEXPIREAT', KEYS[7], endsAtMs + tonumber(ARGV[4]))
-  else
-    redis.call('PEXPIRE', KEYS[7], ARGV[5])
-  end
+  expireWithEvent(KEYS[7])
 end
 return {'ADMITTED', seq, slot}
