@@ -7,7 +7,7 @@ import { layoutOf } from '../gate/event-layout.ts';
 import { queuedEventOf } from '../gate/gate.ts';
 import type { EventDefinition, EventQueue } from '../claim.ts';
 import { generateAdmissionKey } from '../admission-keys.ts';
-import { type AdmissionTokens, createAdmissionTokens } from './admission-tokens.ts';
+import { type AdmissionTokens, createAdmissionTokens, jtiOf } from './admission-tokens.ts';
 
 const admin = { authorization: `Bearer ${adminToken}` };
 const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
@@ -130,5 +130,35 @@ describe('the queue routes (CONTRACT.md, Fair start)', () => {
     expect(closed.statusCode).toBe(200);
     expect(await meOnce(event.id, 'c', 'ended')).toEqual({ state: 'ended', position: 3 });
     expect((await join(event.id, 'e')).json()).toMatchObject({ error: 'ended' });
+  });
+
+  it("refuses a queued claim with a missing, forged, expired, other user's or other event's token, admitting nothing", async () => {
+    const queue = { prequeueAt: inMs(-60_000), admitPerSecond: 10 };
+    const event = await createEvent({ stock: 5, startsAt: inMs(-1000), queue });
+    const other = await createEvent({ stock: 5, startsAt: inMs(-1000), queue });
+    const now = Date.now();
+    const tokenFor = (signer: AdmissionTokens, eventId: string, userId: string, expiresAtMs = now + 60_000) =>
+      signer.sign({ eventId, userId, jti: jtiOf(eventId, userId, 'seed'), notBeforeMs: now - 1000, expiresAtMs });
+    const claim = (userId: string, token?: string) =>
+      app.inject({
+        method: 'POST',
+        url: `/events/${event.id}/claims`,
+        headers: { 'x-user-id': userId, ...(token ? { 'x-admission-token': token } : {}) },
+      });
+    const forger = createAdmissionTokens([generateAdmissionKey()]);
+    const refusals: Array<[string | undefined, number, string]> = [
+      [undefined, 401, 'unauthenticated'],
+      [await tokenFor(forger, event.id, 'ann'), 401, 'unauthenticated'],
+      [await tokenFor(tokens, event.id, 'ann', now - 30_000), 401, 'unauthenticated'],
+      [await tokenFor(tokens, event.id, 'bob'), 403, 'forbidden'],
+      [await tokenFor(tokens, other.id, 'ann'), 403, 'forbidden'],
+    ];
+    for (const [token, status, error] of refusals) {
+      const answer = await claim('ann', token);
+      expect([answer.statusCode, answer.json<{ error: string }>().error]).toEqual([status, error]);
+    }
+    expect((await r.gate.readFigures(event.id))?.admitted).toBe(0);
+    expect((await claim('ann', await tokenFor(tokens, event.id, 'ann'))).statusCode).toBe(202);
+    expect((await r.gate.readFigures(event.id))?.admitted).toBe(1);
   });
 });
