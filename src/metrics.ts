@@ -118,7 +118,7 @@ export function createMetrics({ pool }: MetricsSources = {}) {
     }),
     workerBatchSeconds: new Histogram({
       name: 'firstcome_worker_batch_seconds',
-      help: 'Time of one database batch write, commit included',
+      help: 'Time of one database batch write (the database transaction; Kafka offsets are committed after it, alongside the next write)',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),

@@ -39,8 +39,9 @@ const receive = (message: Message<Buffer, Buffer, Buffer, Buffer>): Received => 
 /**
  * Feeds the stream into batches, by size and by age, and hands each to `store`, one at a time, until the
  * stream fails, ends or `signal` aborts; the batch in hand is stored either way, then the promise settles
- * (rejecting with the stream's or `store`'s error). The stream is paused while a batch is stored, so a
- * backlog waits in Kafka rather than in memory.
+ * (rejecting with the stream's or `store`'s error). While a batch is stored the stream keeps filling the
+ * next one, so Kafka's fetch and the decoding overlap the database's write instead of adding to it; the
+ * stream pauses once that next batch is full, so a backlog waits in Kafka rather than in memory.
  */
 export function drainInBatches(
   stream: Stream,
@@ -68,10 +69,11 @@ export function drainInBatches(
       flushing = true;
       clearTimeout(timer);
       timer = undefined;
-      stream.pause();
       try {
         while (batcher.count > 0 && (ending || batcher.msUntilDue(Date.now()) === 0)) {
-          await store(batcher.take());
+          const batch = batcher.take();
+          if (!ending) stream.resume();
+          await store(batch);
         }
       } catch (error) {
         fail(error);
@@ -79,7 +81,6 @@ export function drainInBatches(
       }
       flushing = false;
       if (ending) return finish();
-      stream.resume();
       armTimer();
     };
 
@@ -99,8 +100,9 @@ export function drainInBatches(
     }
 
     stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
-      if (batcher.add(receive(message), Date.now())) void flush();
-      else armTimer();
+      if (!batcher.add(receive(message), Date.now())) armTimer();
+      else if (flushing) stream.pause();
+      else void flush();
     });
     // Kept after the drain ends: a stream may report a second error while closing, and an 'error'
     // event without a listener would crash the process.
