@@ -186,6 +186,9 @@ const Env = z
       .optional(),
     WORKER_BATCH_SIZE: positiveInt.max(50_000).default(5000),
     WORKER_FLUSH_INTERVAL_MS: positiveInt.max(60_000).default(50),
+    // Batches the worker writes at once, each on its own database connection: two keep the database busy
+    // while the other write's round trip, commit and the next batch's fetch go on (docs/benchmarks.md).
+    WORKER_WRITES_IN_FLIGHT: positiveInt.max(8).default(2),
     DB_MAX_WRITES_PER_SEC: wholeNumber('a whole number (0 for no cap)').min(0).default(0),
     RELAY_BATCH_SIZE: positiveInt.max(50_000).default(1000),
     // How long an outbox entry stays with a relay that read it and never acknowledged it, before

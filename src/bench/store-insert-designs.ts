@@ -85,6 +85,37 @@ const postgresDesigns: InsertDesign[] = [
   },
   { name: 'latest', description: 'the table the latest migration makes', ddl: [] },
   {
+    name: 'latest+byte-keys',
+    description: 'latest with event, user and claim ids in the "C" collation',
+    // An event's id cannot change type under the trigger that keeps it fixed: it steps aside meanwhile.
+    ddl: [
+      `DROP TRIGGER events_terms_fixed ON events`,
+      ...pgByteKeys,
+      `CREATE TRIGGER events_terms_fixed BEFORE UPDATE OF id, stock, per_user_limit OR DELETE ON events
+       FOR EACH ROW EXECUTE FUNCTION events_keep_terms()`,
+    ],
+  },
+  {
+    name: 'bound:no-terms-check',
+    description: 'latest without its statement check (a bound)',
+    ddl: [`DROP TRIGGER coupons_event_terms_on_insert ON coupons`],
+  },
+  {
+    name: 'bound:no-slot-index',
+    description: 'latest without the user-slot index (a bound)',
+    ddl: [`ALTER TABLE coupons DROP CONSTRAINT coupons_one_per_user_slot`],
+  },
+  {
+    name: 'bound:no-ticket-index',
+    description: 'latest without the ticket index (a bound)',
+    ddl: [`ALTER TABLE coupons DROP CONSTRAINT coupons_one_per_ticket`],
+  },
+  {
+    name: 'bound:no-checks',
+    description: 'latest without the CHECKs on seq and slot (a bound)',
+    ddl: [`ALTER TABLE coupons DROP CONSTRAINT coupons_seq_within_stock, DROP CONSTRAINT coupons_slot_within_limit`],
+  },
+  {
     name: 'no-foreign-key',
     description: 'reference, not exact: 0005 without the foreign key (a row may lie about stock)',
     migratedThrough: pgBefore,
@@ -155,6 +186,17 @@ const mysqlDesigns: InsertDesign[] = [
     ddl: [],
   },
   { name: 'latest', description: 'the table the latest migration makes', ddl: [] },
+  {
+    name: 'latest+byte-keys',
+    description: 'latest with event, user and claim ids in the "C" collation',
+    // An event's id cannot change type under the trigger that keeps it fixed: it steps aside meanwhile.
+    ddl: [
+      `DROP TRIGGER events_terms_fixed ON events`,
+      ...pgByteKeys,
+      `CREATE TRIGGER events_terms_fixed BEFORE UPDATE OF id, stock, per_user_limit OR DELETE ON events
+       FOR EACH ROW EXECUTE FUNCTION events_keep_terms()`,
+    ],
+  },
   {
     name: 'no-foreign-key',
     description: 'reference, not exact: 0001 without the foreign key and its index (a row may lie about stock)',

@@ -4,13 +4,14 @@
  * index (issue 14). No Kafka, no worker: the store's own insertCoupons on one connection.
  *
  *   node_modules/.bin/node src/bench/store-insert.ts [--rows 100000] [--batch-size 5000] [--rounds 3]
- *       [--stores postgres,mysql] [--designs name,name] [--postgres URL] [--mysql URL]
+ *       [--connections 1] [--stores postgres,mysql] [--designs name,name] [--postgres URL] [--mysql URL]
  *
  * Each design gets a scratch database of its own on the server (--postgres: default
  * postgres://postgres@127.0.0.1:5432/, --mysql: default mysql://firstcome:firstcome@127.0.0.1:3306/),
  * migrated and shaped as store-insert-designs.ts says, with one event of stock --rows. Every round writes
  * the same --rows claims (random UUID claim ids, one event, tickets 1..rows) into every design in turn,
- * the order rotating from round to round, after emptying its table. It prints one JSON line per
+ * the order rotating from round to round, after emptying its table; with --connections N, N batches at a
+ * time, each on its own connection, as the worker's WORKER_WRITES_IN_FLIGHT does. It prints one JSON line per
  * measurement, then per store and design the median rows/s and the median of each round's ratio to
  * `one-unique-index`. The scratch databases are dropped at the end.
  */
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     rows: { type: 'string', default: '100000' },
     'batch-size': { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '1' },
     stores: { type: 'string', default: 'postgres,mysql' },
     designs: { type: 'string' },
     postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/' },
@@ -40,15 +42,16 @@ const { values: args } = parseArgs({
 const rows = Number(args.rows);
 const batchSize = Number(args['batch-size']);
 const rounds = Number(args.rounds);
+const connections = Number(args.connections);
 const stores = args.stores.split(',') as StoreKind[];
 const wanted = args.designs?.split(',');
 const reference = 'one-unique-index';
 if (
-  ![rows, batchSize, rounds].every((n) => Number.isSafeInteger(n) && n >= 1) ||
+  ![rows, batchSize, rounds, connections].every((n) => Number.isSafeInteger(n) && n >= 1) ||
   !stores.every((kind) => kind in insertDesigns)
 ) {
   process.stderr.write(
-    'usage: store-insert.ts [--rows N] [--batch-size N] [--rounds N] [--stores postgres,mysql] [--designs a,b]\n',
+    'usage: store-insert.ts [--rows N] [--batch-size N] [--rounds N] [--connections N] [--stores postgres,mysql] [--designs a,b]\n',
   );
   process.exit(2);
 }
@@ -58,11 +61,11 @@ const eventId = `insert_${suffix}`;
 interface Contestant {
   design: InsertDesign;
   database: string;
-  /** The one connection the design's rows are written on. */
+  /** The --connections connections the design's rows are written on. */
   db: Executor;
   insert: (claims: AdmittedClaim[]) => Promise<number>;
-  /** The server's CPU time so far, in seconds: see serverCpuSeconds. */
-  cpuSeconds: () => Promise<number>;
+  /** The server's CPU time so far, in seconds, by process: see serverCpuSeconds. */
+  cpuSeconds: () => Promise<Map<number, number>>;
 }
 
 const clockTicksPerSec = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
@@ -76,31 +79,36 @@ async function processCpuSeconds(pid: number): Promise<number> {
 
 /**
  * The CPU the server spends on the inserts, which a busy machine slows but does not inflate as it does the
- * wall clock: PostgreSQL's backend process for the design's connection; MariaDB's whole server (one process,
- * its threads; performance_schema, which would name the connection's thread, is off by default), so other
- * users of that server count too.
+ * wall clock: PostgreSQL's backend processes of the design's database (its connections); MariaDB's whole
+ * server (one process, its threads; performance_schema, which would name the connection's thread, is off by
+ * default), so other users of that server count too.
  */
-async function serverCpuSeconds(kind: StoreKind, db: Executor): Promise<() => Promise<number>> {
+async function serverCpuSeconds(kind: StoreKind, db: Executor): Promise<() => Promise<Map<number, number>>> {
+  const cpuOf = async (pids: number[]) =>
+    new Map(await Promise.all(pids.map(async (pid) => [pid, await processCpuSeconds(pid)] as const)));
   if (kind === 'postgres') {
     // Asked each time: the pool replaces a connection left idle between rounds.
     return async () => {
-      const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db);
-      return processCpuSeconds(rows[0]!.pid);
+      const { rows } = await sql<{ pid: number }>`
+        SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'`.execute(
+        db,
+      );
+      return cpuOf(rows.map((row) => row.pid));
     };
   }
   const { rows } = await sql<{ file: string }>`SELECT @@pid_file AS file`.execute(db);
   const pid = Number((await readFile(rows[0]!.file, 'utf8')).trim());
-  return () => processCpuSeconds(pid);
+  return () => cpuOf([pid]);
 }
 
 async function prepare(kind: StoreKind, serverUrl: string, design: InsertDesign, index: number): Promise<Contestant> {
   const database = `firstcome_insert_${suffix}_${kind}_${index}`;
   const url = await createScratchDatabase(serverUrl, database);
   const dialect = dialectOf(url);
-  const db = dialect.connect({ url, poolSize: 1 });
+  const db = dialect.connect({ url, poolSize: connections });
   // The store's own batch statement (what store.insertCoupons runs when no row is refused), on `db`.
   const insert = (claims: AdmittedClaim[]) => (design.insert ?? dialect.insertCouponBatch)(db, claims);
-  const contestant = { design, database, db, insert, cpuSeconds: () => Promise.resolve(0) };
+  const contestant = { design, database, db, insert, cpuSeconds: () => Promise.resolve(new Map<number, number>()) };
   try {
     await migrateThrough({ db, dialect }, design.migratedThrough);
     for (const statement of design.ddl) await sql.raw(statement).execute(db);
@@ -126,18 +134,27 @@ interface Measurement {
   rowsPerCpuSec: number;
 }
 
+/** CPU seconds between two readings; a process that appeared in between started from nothing. */
+const cpuBetween = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce((sum, [pid, seconds]) => sum + seconds - (before.get(pid) ?? 0), 0);
+
 /** Empties the design's coupons, then writes every claim in batches, timing the writes alone. */
 async function measure({ design, db, insert, cpuSeconds }: Contestant, claims: AdmittedClaim[]): Promise<Measurement> {
   await sql`TRUNCATE TABLE coupons`.execute(db);
   const cpuBefore = await cpuSeconds();
   const startedAt = performance.now();
-  for (let from = 0; from < claims.length; from += batchSize) {
-    const batch = claims.slice(from, from + batchSize);
-    const inserted = await insert(batch);
-    if (inserted !== batch.length) throw new Error(`${design.name}: ${inserted} of ${batch.length} rows landed`);
-  }
+  let next = 0;
+  const writeInTurn = async () => {
+    for (let from = next; from < claims.length; from = next) {
+      next += batchSize;
+      const batch = claims.slice(from, from + batchSize);
+      const inserted = await insert(batch);
+      if (inserted !== batch.length) throw new Error(`${design.name}: ${inserted} of ${batch.length} rows landed`);
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, writeInTurn));
   const seconds = (performance.now() - startedAt) / 1000;
-  const cpu = (await cpuSeconds()) - cpuBefore;
+  const cpu = cpuBetween(cpuBefore, await cpuSeconds());
   return { rowsPerSec: Math.round(claims.length / seconds), rowsPerCpuSec: Math.round(claims.length / cpu) };
 }
 
@@ -181,7 +198,7 @@ async function benchStore(kind: StoreKind) {
       }
     }
     process.stdout.write(
-      `\n${kind}: ${rows} rows in batches of ${batchSize}, ${rounds} rounds; medians, and of each round's ratio to ${reference}\n` +
+      `\n${kind}: ${rows} rows in batches of ${batchSize} on ${connections} connection(s), ${rounds} rounds; medians, and of each round's ratio to ${reference}\n` +
         `  ${'design'.padEnd(28)} ${'rows/s'.padStart(8)} ratio ${'rows/cpu-s'.padStart(10)} ratio\n`,
     );
     for (const design of designs) {

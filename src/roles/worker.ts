@@ -22,6 +22,7 @@ export function startWorker({
       groupId: workerGroupId(kafka.topic),
       batchSize: config.WORKER_BATCH_SIZE,
       flushIntervalMs: config.WORKER_FLUSH_INTERVAL_MS,
+      writesInFlight: config.WORKER_WRITES_IN_FLIGHT,
       maxWritesPerSec: config.DB_MAX_WRITES_PER_SEC,
     },
   );

@@ -44,6 +44,7 @@ describe('drainInBatches', () => {
     const drained = drainInBatches(stream as unknown as Stream, {
       batchSize: 3,
       flushIntervalMs: 60_000,
+      writesInFlight: 1,
       signal: controller.signal,
       store,
     });
@@ -76,6 +77,7 @@ describe('drainInBatches', () => {
     const drained = drainInBatches(stream as unknown as Stream, {
       batchSize: 2,
       flushIntervalMs: 60_000,
+      writesInFlight: 1,
       signal: new AbortController().signal,
       store: (batch) => {
         stored.push(batch.map((item) => Number(item.offset)));
@@ -85,5 +87,44 @@ describe('drainInBatches', () => {
     for (const offset of [0, 1, 2, 3]) stream.write(messageAt(offset));
     await expect(drained).rejects.toThrow('database away');
     expect(stored).toEqual([[0, 1]]);
+  });
+
+  it('writes up to writesInFlight batches at once, and the next waits for a free write', async () => {
+    const stream = new PassThrough({ objectMode: true });
+    const controller = new AbortController();
+    const stored: number[][] = [];
+    const writes = [deferred(), deferred()];
+    const drained = drainInBatches(stream as unknown as Stream, {
+      batchSize: 2,
+      flushIntervalMs: 60_000,
+      writesInFlight: 2,
+      signal: controller.signal,
+      store: async (batch) => {
+        stored.push(batch.map((item) => Number(item.offset)));
+        await writes[stored.length - 1]?.promise;
+      },
+    });
+
+    for (const offset of [0, 1, 2, 3, 4, 5, 6]) stream.write(messageAt(offset));
+    // Two writes open, a third batch full behind them, the stream paused with one message left in it.
+    await vi.waitFor(() => expect(stream.readableLength).toBe(1));
+    expect(stream.isPaused()).toBe(true);
+    expect(stored).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+
+    writes[1]!.resolve();
+    await vi.waitFor(() =>
+      expect(stored).toEqual([
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ]),
+    );
+    controller.abort();
+    writes[0]!.resolve();
+    await drained;
+    expect(stored).toEqual([[0, 1], [2, 3], [4, 5], [6]]);
   });
 });

@@ -18,8 +18,10 @@ type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 export interface DrainOptions {
   batchSize: number;
   flushIntervalMs: number;
+  /** Batches being stored at once, each on its own database connection. */
+  writesInFlight: number;
   signal: AbortSignal;
-  /** Stores a batch; when it rejects, draining ends with that error. */
+  /** Stores a batch; when it rejects, draining ends with that error once the other writes settled. */
   store: (batch: Received[]) => Promise<void>;
 }
 
@@ -37,72 +39,85 @@ const receive = (message: Message<Buffer, Buffer, Buffer, Buffer>): Received => 
 };
 
 /**
- * Feeds the stream into batches, by size and by age, and hands each to `store`, one at a time, until the
- * stream fails, ends or `signal` aborts; the batch in hand is stored either way, then the promise settles
- * (rejecting with the stream's or `store`'s error). While a batch is stored the stream keeps filling the
- * next one, so Kafka's fetch and the decoding overlap the database's write instead of adding to it; the
- * stream pauses once that next batch is full, so a backlog waits in Kafka rather than in memory.
+ * Feeds the stream into batches, by size and by age, and hands each to `store`, up to `writesInFlight` at
+ * once, until the stream fails, ends or `signal` aborts; the batches in hand are stored either way, then
+ * the promise settles (rejecting with the stream's or `store`'s error; after a failed write no further
+ * batch is started). While batches are stored the stream keeps filling the next one, so Kafka's fetch and
+ * the decoding overlap the database's writes instead of adding to them; the stream pauses once that next
+ * batch is full and no write can take it, so a backlog waits in Kafka rather than in memory.
  */
 export function drainInBatches(
   stream: Stream,
-  { batchSize, flushIntervalMs, signal, store }: DrainOptions,
+  { batchSize, flushIntervalMs, writesInFlight, signal, store }: DrainOptions,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const batcher = createBatcher<Received>({ size: batchSize, flushIntervalMs });
+    const writes = new Set<Promise<void>>();
     let timer: NodeJS.Timeout | undefined;
-    let flushing = false;
     let ending = false;
+    let settled = false;
     let failure: Error | undefined;
     const fail = (error: unknown) => {
       failure ??= error instanceof Error ? error : new Error(String(error));
     };
 
     const finish = () => {
+      settled = true;
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       if (failure === undefined) resolve();
       else reject(failure);
     };
 
-    const flush = async () => {
-      if (flushing) return;
-      flushing = true;
+    const startWrite = (batch: Received[]) => {
+      const write: Promise<void> = store(batch)
+        .catch((error: unknown) => {
+          fail(error);
+          ending = true;
+        })
+        .finally(() => {
+          writes.delete(write);
+          pump();
+        });
+      writes.add(write);
+    };
+
+    /** Starts every due batch a free write can take, then decides whether the stream may go on. */
+    function pump() {
+      if (settled) return;
       clearTimeout(timer);
       timer = undefined;
-      try {
-        while (batcher.count > 0 && (ending || batcher.msUntilDue(Date.now()) === 0)) {
-          const batch = batcher.take();
-          if (!ending) stream.resume();
-          await store(batch);
-        }
-      } catch (error) {
-        fail(error);
-        ending = true;
+      const isDue = () => ending || batcher.msUntilDue(Date.now()) === 0;
+      while (failure === undefined && writes.size < writesInFlight && batcher.count > 0 && isDue()) {
+        startWrite(batcher.take());
       }
-      flushing = false;
-      if (ending) return finish();
+      if (ending) {
+        if (writes.size === 0) finish();
+        return;
+      }
+      if (batcher.count >= batchSize) stream.pause();
+      else stream.resume();
       armTimer();
-    };
+    }
 
     const armTimer = () => {
       const dueMs = batcher.msUntilDue(Date.now());
       if (dueMs === undefined || timer !== undefined) return;
       timer = setTimeout(() => {
         timer = undefined;
-        void flush();
+        pump();
       }, dueMs);
     };
 
     function end(error?: unknown) {
       if (error !== undefined) fail(error);
       ending = true;
-      if (!flushing) void flush();
+      pump();
     }
 
     stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
-      if (!batcher.add(receive(message), Date.now())) armTimer();
-      else if (flushing) stream.pause();
-      else void flush();
+      if (batcher.add(receive(message), Date.now())) pump();
+      else armTimer();
     });
     // Kept after the drain ends: a stream may report a second error while closing, and an 'error'
     // event without a listener would crash the process.

@@ -15,6 +15,8 @@ export interface WorkerOptions {
   groupId: string;
   /** Claims per database write. */
   batchSize: number;
+  /** Batches written at once, each on its own connection. @defaultValue 1 */
+  writesInFlight?: number;
   /** A partial batch is written this long after its first claim arrived. */
   flushIntervalMs: number;
   /** Rows per second the worker may write; 0 means no limit. */
@@ -62,14 +64,19 @@ const toFailure = (item: Received, claimId: string, partial: Partial<AdmittedCla
  * A database outage holds the batch and retries it: nothing is skipped, and Kafka keeps the rest.
  */
 export function createWorker({ store, kafka, log, metrics, health }: WorkerDeps, options: WorkerOptions) {
-  const { groupId, flushIntervalMs, maxWritesPerSec, sessionTimeoutMs = 10_000 } = options;
+  const { groupId, flushIntervalMs, maxWritesPerSec, writesInFlight = 1, sessionTimeoutMs = 10_000 } = options;
   // A batch larger than a second's worth of rows would make the cap bursty.
   const batchSize = maxWritesPerSec > 0 ? Math.min(options.batchSize, maxWritesPerSec) : options.batchSize;
   const limiter = createWriteLimiter({ rowsPerSec: maxWritesPerSec, burstRows: batchSize });
   const lifecycle = createStoppable(() => loop());
   const sinceSummary = { issued: 0, duplicates: 0, failed: 0 };
-  /** Offset commits of stored batches, in order; never rejects (commitOffsets logs a failure). */
+  /**
+   * Offset commits in batch order, each after its own batch and every earlier one were stored: a batch
+   * that was not stored rejects the chain, so no later offset passes its claims.
+   */
   let commits = Promise.resolve();
+  /** Writes under way: the health turn lasts while any is open. */
+  let writesOpen = 0;
 
   function splitBatch(items: Received[]): ClaimBatch {
     const claims: AdmittedClaim[] = [];
@@ -115,31 +122,40 @@ export function createWorker({ store, kafka, log, metrics, health }: WorkerDeps,
     );
   }
 
-  async function storeBatch(items: Received[]) {
-    health?.started('a batch');
+  async function writeBatch(items: Received[]) {
     const batch = splitBatch(items);
     const rows = batch.claims.length + batch.poison.length;
     const waitMs = limiter.reserve(rows, Date.now());
     if (waitMs > 0) await pause(waitMs, lifecycle.signal);
+    if (rows === 0) return;
     const startedAt = performance.now();
-    if (rows > 0) {
-      const outcome = await writeUntilStored(batch);
-      sinceSummary.issued += outcome.issued;
-      sinceSummary.duplicates += outcome.duplicates;
-      sinceSummary.failed += outcome.failures.length;
-      metrics.workerRows.inc({ result: 'issued' }, outcome.issued);
-      metrics.workerRows.inc({ result: 'duplicate' }, outcome.duplicates);
-      metrics.workerRows.inc({ result: 'failed' }, outcome.failures.length);
-      for (const { reason } of outcome.failures) metrics.failedClaims.inc({ reason: reason.split(':')[0] });
-      metrics.workerBatchSize.observe(rows);
-    }
+    const outcome = await writeUntilStored(batch);
     const writeMs = performance.now() - startedAt;
+    sinceSummary.issued += outcome.issued;
+    sinceSummary.duplicates += outcome.duplicates;
+    sinceSummary.failed += outcome.failures.length;
+    metrics.workerRows.inc({ result: 'issued' }, outcome.issued);
+    metrics.workerRows.inc({ result: 'duplicate' }, outcome.duplicates);
+    metrics.workerRows.inc({ result: 'failed' }, outcome.failures.length);
+    for (const { reason } of outcome.failures) metrics.failedClaims.inc({ reason: reason.split(':')[0] });
+    metrics.workerBatchSize.observe(rows);
     metrics.workerBatchSeconds.observe(writeMs / 1000);
-    // The next batch is written while this one's offsets travel to Kafka; the chain keeps commits in
-    // order, and each follows its own batch's write, so an offset never passes a claim not yet stored.
-    commits = commits.then(() => commitOffsets(items));
-    health?.ended();
     log.debug({ rows, writeMs: Math.round(writeMs) }, 'worker: batch stored');
+  }
+
+  async function storeBatch(items: Received[]) {
+    if (writesOpen++ === 0) health?.started('a batch');
+    const written = writeBatch(items);
+    commits = commits.then(() => written).then(() => commitOffsets(items));
+    // Seen at the end of the consumer's drain; until then a rejection must not count as unhandled.
+    commits.catch(() => undefined);
+    try {
+      await written;
+    } finally {
+      // A write that ends while another is open starts the turn anew: the open one is at most that old.
+      health?.ended();
+      if (--writesOpen > 0) health?.started('a batch');
+    }
   }
 
   function watchLag(consumer: Consumer) {
@@ -200,9 +216,16 @@ export function createWorker({ store, kafka, log, metrics, health }: WorkerDeps,
       loop.recovered();
       watchLag(consumer);
       try {
-        await drainInBatches(stream, { batchSize, flushIntervalMs, signal: lifecycle.signal, store: storeBatch });
+        await drainInBatches(stream, {
+          batchSize,
+          flushIntervalMs,
+          writesInFlight,
+          signal: lifecycle.signal,
+          store: storeBatch,
+        });
       } finally {
-        await commits;
+        await commits.catch(() => undefined);
+        commits = Promise.resolve();
         await stream.close().catch(() => undefined);
       }
     } catch (error) {
