@@ -187,17 +187,6 @@ const mysqlDesigns: InsertDesign[] = [
   },
   { name: 'latest', description: 'the table the latest migration makes', ddl: [] },
   {
-    name: 'latest+byte-keys',
-    description: 'latest with event, user and claim ids in the "C" collation',
-    // An event's id cannot change type under the trigger that keeps it fixed: it steps aside meanwhile.
-    ddl: [
-      `DROP TRIGGER events_terms_fixed ON events`,
-      ...pgByteKeys,
-      `CREATE TRIGGER events_terms_fixed BEFORE UPDATE OF id, stock, per_user_limit OR DELETE ON events
-       FOR EACH ROW EXECUTE FUNCTION events_keep_terms()`,
-    ],
-  },
-  {
     name: 'no-foreign-key',
     description: 'reference, not exact: 0001 without the foreign key and its index (a row may lie about stock)',
     migratedThrough: mysqlBefore,
