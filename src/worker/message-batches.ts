@@ -18,7 +18,7 @@ type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 export interface DrainOptions {
   batchSize: number;
   flushIntervalMs: number;
-  /** Batches being stored at once, each on its own database connection. */
+  /** Batches handed to `store` and not yet settled, at most. */
   writesInFlight: number;
   signal: AbortSignal;
   /** Stores a batch; when it rejects, draining ends with that error once the other writes settled. */

@@ -15,7 +15,7 @@ export interface WorkerOptions {
   groupId: string;
   /** Claims per database write. */
   batchSize: number;
-  /** Batches written at once, each on its own connection. @defaultValue 1 */
+  /** Batches written at once, each on its own connection, a batch's place held until its offsets are committed. @defaultValue 1 */
   writesInFlight?: number;
   /** A partial batch is written this long after its first claim arrived. */
   flushIntervalMs: number;
@@ -70,12 +70,9 @@ export function createWorker({ store, kafka, log, metrics, health }: WorkerDeps,
   const limiter = createWriteLimiter({ rowsPerSec: maxWritesPerSec, burstRows: batchSize });
   const lifecycle = createStoppable(() => loop());
   const sinceSummary = { issued: 0, duplicates: 0, failed: 0 };
-  /**
-   * Offset commits in batch order, each after its own batch and every earlier one were stored: a batch
-   * that was not stored rejects the chain, so no later offset passes its claims.
-   */
+  /** The last batch's place in the chain of offset commits: see storeBatch. */
   let commits = Promise.resolve();
-  /** Writes under way: the health turn lasts while any is open. */
+  /** Batches taken and not yet committed: the health turn lasts while any is open. */
   let writesOpen = 0;
 
   function splitBatch(items: Received[]): ClaimBatch {
@@ -143,16 +140,26 @@ export function createWorker({ store, kafka, log, metrics, health }: WorkerDeps,
     log.debug({ rows, writeMs: Math.round(writeMs) }, 'worker: batch stored');
   }
 
+  /**
+   * Writes a batch, then commits its offsets once every earlier batch was stored and committed, so no
+   * offset passes a claim not yet stored; a batch that was not stored rejects every later one. A batch
+   * holds its write's place until then, so a write that hangs stops the others after at most
+   * writesInFlight batches, and the loop reads as stalled.
+   */
   async function storeBatch(items: Received[]) {
     if (writesOpen++ === 0) health?.started('a batch');
     const written = writeBatch(items);
-    commits = commits.then(() => written).then(() => commitOffsets(items));
-    // Seen at the end of the consumer's drain; until then a rejection must not count as unhandled.
-    commits.catch(() => undefined);
-    try {
+    const earlier = commits;
+    const committed = (async () => {
       await written;
+      await earlier;
+      await commitOffsets(items);
+    })();
+    commits = committed;
+    try {
+      await committed;
     } finally {
-      // A write that ends while another is open starts the turn anew: the open one is at most that old.
+      // The turn's clock restarts while another batch is open: its age is understated by one batch at most.
       health?.ended();
       if (--writesOpen > 0) health?.started('a batch');
     }
@@ -224,7 +231,7 @@ export function createWorker({ store, kafka, log, metrics, health }: WorkerDeps,
           store: storeBatch,
         });
       } finally {
-        await commits.catch(() => undefined);
+        // Every batch has settled once the drain has; a failed one must not hold up the next consumer's.
         commits = Promise.resolve();
         await stream.close().catch(() => undefined);
       }
