@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../../metrics.ts';
 import type { Auth } from '../auth.ts';
 import type { EventCatalog } from '../event-catalog.ts';
 import type { LiveListener, LiveStream } from '../live-stream.ts';
+import { builtPageHeaders, notBuilt } from './built-page.ts';
 
 export interface DashboardRouteDeps {
   catalog: EventCatalog;
@@ -34,13 +35,8 @@ const eventParams = {
 
 function serveDashboard(app: FastifyInstance, dir: string): void {
   if (!existsSync(join(dir, 'index.html'))) {
-    const notBuilt = async (_request: unknown, reply: FastifyReply) =>
-      reply.code(503).send({
-        error: 'unavailable',
-        message: 'The dashboard is not built; run `npm run build:dashboard` (npm start does it for you).',
-      });
-    app.get('/dashboard', { schema: { hide: true } }, notBuilt);
-    app.get('/dashboard/*', { schema: { hide: true } }, notBuilt);
+    app.get('/dashboard', { schema: { hide: true } }, notBuilt('dashboard'));
+    app.get('/dashboard/*', { schema: { hide: true } }, notBuilt('dashboard'));
     return;
   }
   app.get('/dashboard', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/dashboard/', 302));
@@ -48,11 +44,7 @@ function serveDashboard(app: FastifyInstance, dir: string): void {
     root: dir,
     prefix: '/dashboard/',
     decorateReply: false,
-    setHeaders(reply, path) {
-      reply.headers(pageHeaders);
-      // Vite names assets by content hash; only index.html must be asked for afresh.
-      reply.header('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable');
-    },
+    setHeaders: builtPageHeaders(pageHeaders),
     cacheControl: false,
   });
 }

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { EVENT_ID_PATTERN } from '../../claim.ts';
+import { builtPageHeaders, notBuilt } from './built-page.ts';
 
 export interface WaitingPageRouteDeps {
   /** The built waiting page (`npm run build:dashboard`). @defaultValue waiting-page/dist of this checkout */
@@ -32,12 +33,7 @@ const pageParams = {
 export function registerWaitingPageRoutes(app: FastifyInstance, deps: WaitingPageRouteDeps): void {
   const dir = deps.waitingPageDir ?? defaultWaitingPageDir;
   if (!existsSync(join(dir, 'index.html'))) {
-    app.get('/wait/:id', { schema: { hide: true, ...pageParams } }, async (_request, reply: FastifyReply) =>
-      reply.code(503).send({
-        error: 'unavailable',
-        message: 'The waiting page is not built; run `npm run build:dashboard` (npm start does it for you).',
-      }),
-    );
+    app.get('/wait/:id', { schema: { hide: true, ...pageParams } }, notBuilt('waiting page'));
     return;
   }
   // In a plugin of its own: sendFile is decorated here only, the dashboard's static files stay undecorated.
@@ -46,11 +42,7 @@ export function registerWaitingPageRoutes(app: FastifyInstance, deps: WaitingPag
       root: join(dir, 'assets'),
       prefix: '/wait/assets/',
       index: false,
-      setHeaders(reply, path) {
-        reply.headers(pageHeaders);
-        // Vite names assets by content hash; only index.html must be asked for afresh.
-        reply.header('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable');
-      },
+      setHeaders: builtPageHeaders(pageHeaders),
       cacheControl: false,
     });
     scope.get('/wait/:id', { schema: { hide: true, ...pageParams } }, async (_request, reply) =>
